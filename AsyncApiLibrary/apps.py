@@ -1,0 +1,66 @@
+"""Load an ASGI app from an import path such as ``sample_app.main:app``."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+from .errors import AppLoadError, UsageError
+
+_PATH = re.compile(r"^(?P<module>[A-Za-z_][\w.]*):(?P<attr>[A-Za-z_][\w.]*)(?P<call>\(\))?$")
+
+
+def load_app(import_path: Any) -> Any:
+    """Return the ASGI app named by ``module:attribute`` or ``module:factory()``.
+
+    An object that is already an ASGI app is returned as it is.
+    """
+    if not isinstance(import_path, str):
+        if callable(import_path):
+            return import_path
+        raise UsageError(
+            f"An app must be an import path like 'package.module:app', got {import_path!r}."
+        )
+    match = _PATH.match(import_path.strip())
+    if not match:
+        raise UsageError(
+            f"App import path '{import_path}' is malformed; "
+            "expected 'package.module:app' or 'package.module:create_app()'."
+        )
+    module_name, attr_path = match["module"], match["attr"]
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise AppLoadError(
+            f"Could not import module '{module_name}' for app '{import_path}': "
+            f"{type(exc).__name__}: {exc}."
+        ) from exc
+    target: Any = module
+    for part in attr_path.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise AppLoadError(
+                f"Module '{module_name}' has no attribute '{attr_path}' (from '{import_path}')."
+            ) from None
+    if match["call"]:
+        try:
+            target = target()
+        except Exception as exc:
+            raise AppLoadError(
+                f"App factory '{import_path}' raised {type(exc).__name__}: {exc}."
+            ) from exc
+    if not callable(target):
+        raise AppLoadError(
+            f"'{import_path}' is not an ASGI app; it is a {type(target).__name__}."
+        )
+    return target
+
+
+def unwrap_app(app: Any) -> Any:
+    """Follow ``.app`` links (tracker, lifespan manager) down to the user's app object."""
+    seen = 0
+    while seen < 10 and not hasattr(type(app), "dependency_overrides") and hasattr(app, "app"):
+        app, seen = app.app, seen + 1
+    return app

@@ -1,0 +1,100 @@
+"""One event loop per library instance, running in a background thread.
+
+Robot Framework calls keywords synchronously from its main thread. Each keyword submits
+exactly one coroutine to the loop through an anyio blocking portal and waits for it. If the
+wait is interrupted (a Robot ``[Timeout]`` raises in the main thread, or Ctrl-C), the
+coroutine is cancelled before the exception propagates, so no work keeps running unseen.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, TypeVar
+
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from .errors import UsageError
+
+T = TypeVar("T")
+
+_CANCEL_WAIT = 5.0
+_live_runtimes: weakref.WeakSet[Runtime] = weakref.WeakSet()
+
+
+class Runtime:
+    """Owns the background event loop and runs coroutines on it."""
+
+    def __init__(self) -> None:
+        self._portal_cm: Any = None
+        self._portal: BlockingPortal | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def portal(self) -> BlockingPortal:
+        with self._lock:
+            if self._closed:
+                raise UsageError("The library's event loop has already been shut down.")
+            if self._portal is None:
+                self._portal_cm = start_blocking_portal(backend="asyncio")
+                self._portal = self._portal_cm.__enter__()
+                _live_runtimes.add(self)
+            return self._portal
+
+    @property
+    def started(self) -> bool:
+        return self._portal is not None and not self._closed
+
+    def run(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run ``func(*args)`` on the loop and return its result.
+
+        Any exception raised while waiting (Robot's timeout, KeyboardInterrupt) cancels
+        the coroutine, waits briefly for its cancellation to finish, and is re-raised.
+        """
+        future: Future[T] = self.portal.start_task_soon(func, *args)
+        try:
+            return future.result()
+        except BaseException:
+            if not future.done():
+                future.cancel()
+                _wait_quietly(future)
+            raise
+
+    def close(self) -> None:
+        """Stop the loop. Tasks still running are cancelled first."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            portal, cm = self._portal, self._portal_cm
+            self._portal = self._portal_cm = None
+        if portal is None:
+            return
+        try:
+            portal.stop(cancel_remaining=True)
+        finally:
+            cm.__exit__(None, None, None)
+
+
+def _wait_quietly(future: Future[Any]) -> None:
+    try:
+        future.exception(timeout=_CANCEL_WAIT)
+    except (FutureTimeout, BaseException):  # noqa: BLE001 - cancellation is best effort here
+        pass
+
+
+def _close_leftover_runtimes() -> None:
+    """A portal left open would keep the interpreter alive after the last test."""
+    for runtime in list(_live_runtimes):
+        runtime.close()
+
+
+# Non-daemon threads are joined before ``atexit`` handlers run, so the guard must run
+# earlier, among threading's own exit hooks (last registered runs first).
+_register = getattr(threading, "_register_atexit", atexit.register)
+_register(_close_leftover_runtimes)

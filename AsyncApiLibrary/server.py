@@ -1,0 +1,104 @@
+"""Host an ASGI app under uvicorn on 127.0.0.1 with an ephemeral port."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+import anyio
+import uvicorn
+
+from .errors import AppLoadError
+
+_STARTUP_POLL = 0.005
+
+
+class HostedServer:
+    """An async context manager that serves ``app`` with uvicorn on the running loop.
+
+    The socket is bound before uvicorn starts (port 0), so the port is known at once and
+    two processes on one machine never collide. Shutdown is bounded by
+    ``graceful_timeout``: open streams are cut after it, so a teardown cannot hang.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        name: str = "app",
+        startup_timeout: float = 10.0,
+        graceful_timeout: float = 1.0,
+    ) -> None:
+        self.app = app
+        self.name = name
+        self.startup_timeout = startup_timeout
+        self.graceful_timeout = graceful_timeout
+        self.port: int | None = None
+        self._server: uvicorn.Server | None = None
+        self._task_group: Any = None
+        self._stopped = anyio.Event()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> HostedServer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            lifespan="on",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=self.graceful_timeout,
+        )
+        self._server = uvicorn.Server(config)
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        self._task_group.start_soon(self._serve, sock)
+        try:
+            await self._wait_started()
+        except BaseException as exc:
+            self._server.should_exit = True
+            self._task_group.cancel_scope.cancel()
+            await self._task_group.__aexit__(type(exc), exc, exc.__traceback__)
+            sock.close()
+            raise
+        return self
+
+    async def _serve(self, sock: socket.socket) -> None:
+        try:
+            await self._server.serve(sockets=[sock])
+        finally:
+            sock.close()
+            self._stopped.set()
+
+    async def _wait_started(self) -> None:
+        with anyio.move_on_after(self.startup_timeout):
+            while not self._server.started:
+                if self._stopped.is_set():
+                    raise AppLoadError(
+                        f"The app '{self.name}' failed during startup under uvicorn; "
+                        "its traceback is in the log."
+                    )
+                await anyio.sleep(_STARTUP_POLL)
+            return
+        raise AppLoadError(
+            f"The app '{self.name}' did not finish starting under uvicorn "
+            f"within {self.startup_timeout:g} s."
+        )
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self._server.should_exit = True
+        with anyio.move_on_after(self.graceful_timeout + 2.0):
+            await self._stopped.wait()
+        self._task_group.cancel_scope.cancel()
+        await self._task_group.__aexit__(None, None, None)
+        if not self._stopped.is_set():
+            logging.getLogger("AsyncApiLibrary").warning(
+                "uvicorn for '%s' did not stop in time and was cancelled.", self.name
+            )

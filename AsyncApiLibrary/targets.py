@@ -1,0 +1,137 @@
+"""A *target* is one opened way to reach an app: in-process, hosted server, or URL.
+
+Each target is an async context manager that owns an ``httpx.AsyncClient`` and, where
+the library serves the app itself, the app's lifespan (or uvicorn) and a
+:class:`~AsyncApiLibrary.tracking.RequestTracker`. It also owns a task group in which
+stream pumps run, so everything it started ends when it closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+from asgi_lifespan import LifespanManager
+
+from .apps import load_app, unwrap_app
+from .errors import AppLoadError, UsageError
+from .server import HostedServer
+from .tracking import RequestTracker
+from .transport import StreamingASGITransport
+
+Mode = Literal["in-process", "server", "url"]
+MODES: tuple[str, ...] = ("in-process", "server", "url")
+
+
+@dataclass
+class TargetOptions:
+    """How a target is opened and how its requests behave by default."""
+
+    mode: Mode = "in-process"
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout: float = 10.0
+    buffer_size: int = 64
+    disconnect_grace: float = 5.0
+    startup_timeout: float = 10.0
+    shutdown_timeout: float = 5.0
+
+
+class Target:
+    """One opened app or service and the client that talks to it."""
+
+    def __init__(self, alias: str, app_ref: Any, options: TargetOptions) -> None:
+        self.alias = alias
+        self.app_ref = app_ref
+        self.options = options
+        self.mode: Mode = options.mode
+        self.client: httpx.AsyncClient | None = None
+        self.tracker: RequestTracker | None = None
+        self.app: Any = None
+        self.base_url = ""
+        self.task_group: Any = None
+        self._stack: contextlib.AsyncExitStack | None = None
+
+    @property
+    def user_app(self) -> Any:
+        """The app object itself (for ``dependency_overrides``); None in URL mode."""
+        return unwrap_app(self.app) if self.app is not None else None
+
+    def describe(self) -> str:
+        where = self.app_ref if self.mode != "url" else self.base_url
+        return f"'{self.alias}' ({self.mode}, {where})"
+
+    async def __aenter__(self) -> Target:
+        async with contextlib.AsyncExitStack() as stack:
+            await self._open(stack)
+            self.task_group = await stack.enter_async_context(anyio.create_task_group())
+            stack.callback(self.task_group.cancel_scope.cancel)
+            self._stack = stack.pop_all()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.aclose()
+
+    async def _open(self, stack: contextlib.AsyncExitStack) -> None:
+        opts = self.options
+        client_args: dict[str, Any] = {"headers": opts.headers, "timeout": opts.timeout}
+        if self.mode == "url":
+            self.base_url = _check_url(self.app_ref)
+            client = httpx.AsyncClient(base_url=self.base_url, **client_args)
+        else:
+            self.app = load_app(self.app_ref)
+            self.tracker = RequestTracker(self.app)
+            if self.mode == "in-process":
+                manager = LifespanManager(
+                    self.tracker,
+                    startup_timeout=opts.startup_timeout,
+                    shutdown_timeout=opts.shutdown_timeout,
+                )
+                await _enter_lifespan(stack, manager, self.app_ref)
+                transport = StreamingASGITransport(
+                    manager.app,
+                    buffer_size=opts.buffer_size,
+                    disconnect_grace=opts.disconnect_grace,
+                )
+                self.base_url = "http://testserver"
+                client = httpx.AsyncClient(transport=transport, base_url=self.base_url,
+                                           **client_args)
+            elif self.mode == "server":
+                server = HostedServer(
+                    self.tracker,
+                    name=str(self.app_ref),
+                    startup_timeout=opts.startup_timeout,
+                    graceful_timeout=min(opts.shutdown_timeout, 1.0),
+                )
+                await stack.enter_async_context(server)
+                self.base_url = server.base_url
+                client = httpx.AsyncClient(base_url=self.base_url, **client_args)
+            else:
+                raise UsageError(f"Mode '{self.mode}' is unknown; use one of {', '.join(MODES)}.")
+        self.client = await stack.enter_async_context(client)
+
+
+async def _enter_lifespan(
+    stack: contextlib.AsyncExitStack, manager: LifespanManager, app_ref: Any
+) -> None:
+    try:
+        await stack.enter_async_context(manager)
+    except TimeoutError as exc:
+        raise AppLoadError(f"The app '{app_ref}' did not finish its startup in time.") from exc
+    except Exception as exc:
+        raise AppLoadError(
+            f"The app '{app_ref}' failed during startup: {type(exc).__name__}: {exc}."
+        ) from exc
+
+
+def _check_url(url: Any) -> str:
+    text = str(url).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"URL '{text}' is malformed; expected something like 'http://127.0.0.1:8000'.")
+    return text.rstrip("/")

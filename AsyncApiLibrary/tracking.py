@@ -1,0 +1,90 @@
+"""Server-side evidence of cleanup: an ASGI wrapper that knows when each request ended.
+
+The library wraps the app it serves (in-process or under its own uvicorn) in a
+:class:`RequestTracker`. A stream request carries the header ``x-asyncapi-request-id``;
+the tracker records when the app call for it started, whether the app saw the client's
+disconnect, and when the call returned (after the stream generator's ``finally`` and the
+dependency teardowns). ``Expect Cleanup`` waits on that record.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+REQUEST_ID_HEADER = "x-asyncapi-request-id"
+_HEADER_BYTES = REQUEST_ID_HEADER.encode()
+
+
+@dataclass
+class RequestRecord:
+    """What the server side did with one tracked request."""
+
+    request_id: str
+    method: str
+    path: str
+    started_at: float = field(default_factory=time.perf_counter)
+    ended_at: float | None = None
+    disconnect_seen_at: float | None = None
+    outcome: str = "running"  # running | returned | raised | cancelled
+    ended: anyio.Event = field(default_factory=anyio.Event)
+
+    @property
+    def running(self) -> bool:
+        return self.ended_at is None
+
+
+class RequestTracker:
+    """ASGI middleware that records the life of tracked requests."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.records: dict[str, RequestRecord] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        # Let callers reach the wrapped app's attributes (``dependency_overrides`` etc.).
+        return getattr(self.app, name)
+
+    @property
+    def running(self) -> list[RequestRecord]:
+        return [r for r in self.records.values() if r.running]
+
+    def forget(self, request_id: str) -> None:
+        self.records.pop(request_id, None)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        request_id = _request_id(scope) if scope["type"] == "http" else None
+        if request_id is None:
+            await self.app(scope, receive, send)
+            return
+        record = RequestRecord(request_id, scope["method"], scope["path"])
+        self.records[request_id] = record
+
+        async def tracked_receive() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "http.disconnect" and record.disconnect_seen_at is None:
+                record.disconnect_seen_at = time.perf_counter()
+            return message
+
+        try:
+            await self.app(scope, tracked_receive, send)
+            record.outcome = "returned"
+        except anyio.get_cancelled_exc_class():
+            record.outcome = "cancelled"
+            raise
+        except BaseException:
+            record.outcome = "raised"
+            raise
+        finally:
+            record.ended_at = time.perf_counter()
+            record.ended.set()
+
+
+def _request_id(scope: dict[str, Any]) -> str | None:
+    for name, value in scope["headers"]:
+        if name == _HEADER_BYTES:
+            return value.decode("latin-1")
+    return None

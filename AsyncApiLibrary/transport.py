@@ -1,0 +1,229 @@
+"""A streaming ASGI transport for httpx.
+
+``httpx.ASGITransport`` runs the app to completion before it returns a response, so a
+client can neither read chunk 1 before the app produces chunk 2 nor disconnect mid-stream.
+This transport runs each request's app call as a task, returns the response as soon as
+``http.response.start`` arrives, passes body parts through a bounded memory stream, and
+turns ``Response.aclose()`` into ``http.disconnect`` for the app, as a real server would.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import httpx
+from anyio.abc import TaskGroup
+
+from .errors import UsageError
+
+log = logging.getLogger("AsyncApiLibrary.app")
+
+_BROKEN = "the app failed after the response had started, so the body ended early"
+
+
+class _Exchange:
+    """The state of one request travelling through the app."""
+
+    def __init__(self, request: httpx.Request, buffer_size: float) -> None:
+        self.request = request
+        self.body_send, self.body_receive = anyio.create_memory_object_stream[Any](buffer_size)
+        self.started = anyio.Event()
+        self.disconnected = anyio.Event()
+        self.finished = anyio.Event()
+        self.status = 500
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.request_body_sent = False
+        self.response_complete = False
+        self.fallback_body = b""
+        self.broken = False
+        self.scope = anyio.CancelScope()
+
+    def disconnect(self) -> None:
+        self.disconnected.set()
+        self.body_receive.close()
+
+    async def receive(self) -> dict[str, Any]:
+        if not self.request_body_sent:
+            self.request_body_sent = True
+            body = await self.request.aread()
+            return {"type": "http.request", "body": body, "more_body": False}
+        await self.disconnected.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            if self.started.is_set():
+                raise RuntimeError("The app sent 'http.response.start' twice.")
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+            self.started.set()
+        elif kind == "http.response.body":
+            if not self.started.is_set():
+                raise RuntimeError("The app sent a body before 'http.response.start'.")
+            if self.disconnected.is_set() or self.response_complete:
+                return  # uvicorn drops writes after the client left
+            body = message.get("body", b"")
+            try:
+                if body:
+                    await self.body_send.send(body)
+                if not message.get("more_body", False):
+                    self.response_complete = True
+                    self.body_send.close()
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                return
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, exchange: _Exchange, transport: StreamingASGITransport) -> None:
+        self._exchange = exchange
+        self._transport = transport
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        exchange = self._exchange
+        if exchange.fallback_body:
+            yield exchange.fallback_body
+        try:
+            async for item in exchange.body_receive:
+                yield item
+        except anyio.ClosedResourceError:
+            return
+        if exchange.broken:
+            raise httpx.RemoteProtocolError(_BROKEN)
+
+    async def aclose(self) -> None:
+        self._transport._disconnect(self._exchange)
+
+
+class StreamingASGITransport(httpx.AsyncBaseTransport):
+    """Serve an ASGI app to ``httpx.AsyncClient`` in the same event loop, incrementally.
+
+    Use it inside ``async with httpx.AsyncClient(transport=...)``: the client enters the
+    transport, which opens the task group that runs app calls. Closing the client cancels
+    any app call still running.
+
+    ``buffer_size`` bounds how many body parts wait between app and client (0 hands each
+    part over directly), so a slow reader slows the app as a socket would.
+    ``disconnect_grace`` is how long an app may take to finish after a disconnect before
+    it is cancelled.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        buffer_size: float = 64,
+        disconnect_grace: float = 5.0,
+        client: tuple[str, int] = ("127.0.0.1", 50000),
+        root_path: str = "",
+    ) -> None:
+        if buffer_size < 0:
+            raise UsageError(f"Buffer size must be 0 or more, got {buffer_size}.")
+        self.app = app
+        self.buffer_size = math.inf if buffer_size == math.inf else int(buffer_size)
+        self.disconnect_grace = disconnect_grace
+        self.client = client
+        self.root_path = root_path
+        self._task_group: TaskGroup | None = None
+        self.forced_cancellations = 0
+
+    async def __aenter__(self) -> StreamingASGITransport:
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        task_group, self._task_group = self._task_group, None
+        if task_group is None:
+            return None
+        task_group.cancel_scope.cancel()
+        return await task_group.__aexit__(*exc_info)
+
+    async def aclose(self) -> None:
+        """Nothing to release here; app calls end with the task group in ``__aexit__``."""
+
+    def _scope(self, request: httpx.Request) -> dict[str, Any]:
+        url = request.url
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+            "client": self.client,
+            "root_path": self.root_path,
+            "state": {},
+        }
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._task_group is None:
+            raise UsageError(
+                "The streaming ASGI transport is not open; use it inside "
+                "'async with httpx.AsyncClient(transport=...)'."
+            )
+        exchange = _Exchange(request, self.buffer_size)
+        self._task_group.start_soon(self._run_app, exchange, self._scope(request))
+        try:
+            await exchange.started.wait()
+        except BaseException:
+            self._disconnect(exchange)
+            raise
+        return httpx.Response(
+            exchange.status,
+            headers=exchange.headers,
+            stream=_ResponseStream(exchange, self),
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+
+    async def _run_app(self, exchange: _Exchange, scope: dict[str, Any]) -> None:
+        with exchange.scope:
+            try:
+                await self.app(scope, exchange.receive, exchange.send)
+            except Exception as exc:  # an app bug: answer as a server would
+                log.error(
+                    "The app raised %s while handling %s %s.",
+                    type(exc).__name__,
+                    exchange.request.method,
+                    exchange.request.url.path,
+                    exc_info=exc,
+                )
+            finally:
+                if not exchange.started.is_set():
+                    exchange.status = 500
+                    exchange.headers = [(b"content-type", b"text/plain; charset=utf-8")]
+                    exchange.fallback_body = b"Internal Server Error"
+                    exchange.started.set()
+                elif not exchange.response_complete and not exchange.disconnected.is_set():
+                    exchange.broken = True
+                exchange.body_send.close()
+                exchange.finished.set()
+
+    def _disconnect(self, exchange: _Exchange) -> None:
+        if exchange.disconnected.is_set():
+            return
+        exchange.disconnect()
+        if not exchange.finished.is_set() and self._task_group is not None:
+            self._task_group.start_soon(self._cancel_after_grace, exchange)
+
+    async def _cancel_after_grace(self, exchange: _Exchange) -> None:
+        with anyio.move_on_after(self.disconnect_grace):
+            await exchange.finished.wait()
+            return
+        self.forced_cancellations += 1
+        log.warning(
+            "The app was still handling %s %s %.1f s after the client disconnected; "
+            "it was cancelled.",
+            exchange.request.method,
+            exchange.request.url.path,
+            self.disconnect_grace,
+        )
+        exchange.scope.cancel()
