@@ -16,24 +16,29 @@ def load_app(import_path: Any) -> Any:
 
     An object that is already an ASGI app is returned as it is.
     """
+    if not isinstance(import_path, str) and callable(import_path):
+        return import_path
+    return import_object(import_path, "app")
+
+
+def import_object(import_path: Any, what: str) -> Any:
+    """Import ``module:attribute`` (or call ``module:factory()``); ``what`` names it in errors."""
+    example = "package.module:app" if what == "app" else "package.module:name"
     if not isinstance(import_path, str):
-        if callable(import_path):
-            return import_path
         raise UsageError(
-            f"An app must be an import path like 'package.module:app', got {import_path!r}."
+            f"The {what} must be an import path like '{example}', got {import_path!r}."
         )
     match = _PATH.match(import_path.strip())
     if not match:
         raise UsageError(
-            f"App import path '{import_path}' is malformed; "
-            "expected 'package.module:app' or 'package.module:create_app()'."
+            f"The {what} import path '{import_path}' is malformed; expected '{example}'."
         )
     module_name, attr_path = match["module"], match["attr"]
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:
         raise AppLoadError(
-            f"Could not import module '{module_name}' for app '{import_path}': "
+            f"Could not import module '{module_name}' for {what} '{import_path}': "
             f"{type(exc).__name__}: {exc}."
         ) from exc
     target: Any = module
@@ -49,12 +54,11 @@ def load_app(import_path: Any) -> Any:
             target = target()
         except Exception as exc:
             raise AppLoadError(
-                f"App factory '{import_path}' raised {type(exc).__name__}: {exc}."
+                f"The {what} factory '{import_path}' raised {type(exc).__name__}: {exc}."
             ) from exc
     if not callable(target):
-        raise AppLoadError(
-            f"'{import_path}' is not an ASGI app; it is a {type(target).__name__}."
-        )
+        kind = "an ASGI app" if what == "app" else f"a callable {what}"
+        raise AppLoadError(f"'{import_path}' is not {kind}; it is a {type(target).__name__}.")
     return target
 
 

@@ -65,6 +65,14 @@ class Runtime:
                 _wait_quietly(future)
             raise
 
+    def make(self, factory: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Construct ``factory(*args, **kwargs)`` in the loop thread (anyio objects need it)."""
+
+        async def build() -> T:
+            return factory(*args, **kwargs)
+
+        return self.run(build)
+
     def close(self) -> None:
         """Stop the loop. Tasks still running are cancelled first."""
         with self._lock:
@@ -76,7 +84,7 @@ class Runtime:
         if portal is None:
             return
         try:
-            portal.stop(cancel_remaining=True)
+            portal.call(portal.stop, True)
         finally:
             cm.__exit__(None, None, None)
 

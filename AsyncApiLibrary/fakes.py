@@ -1,0 +1,219 @@
+"""Scripted, awaitable fakes for an app's async dependencies (an LLM client, say).
+
+A :class:`FakeUpstream` answers *any* method call with a :class:`FakeCall`. Awaiting the
+call gives the whole reply (``await llm.complete(...)``); iterating it with ``async for``
+yields tokens (``async for token in llm.stream(...)``); ``aclose()`` or ``async with``
+closes it. What the fake does is set by a :class:`Script`; every call is recorded with
+its arguments, how often it was awaited, when it was closed, and whether it was
+cancelled, so tests can assert how the app used it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anyio
+import anyio.lowlevel
+import httpx
+
+from .errors import UsageError
+
+Failure = Literal["timeout", "status", "disconnect"]
+
+_FAKE_URL = "http://upstream.fake/v1/chat/completions"
+
+
+@dataclass
+class Script:
+    """What the fake does when called.
+
+    ``tokens`` are streamed (or joined for an awaited reply). After ``fail_after`` tokens
+    (None: never) it fails with ``failure``; ``hang`` waits until cancelled instead of
+    ending; ``paced`` releases each token only when the test calls :meth:`release`.
+    """
+
+    tokens: list[str] = field(default_factory=lambda: ["fake ", "reply"])
+    fail_after: int | None = None
+    failure: Failure = "timeout"
+    status: int = 500
+    retry_after: str | None = None
+    hang: bool = False
+    paced: bool = False
+
+    def error(self) -> Exception:
+        request = httpx.Request("POST", _FAKE_URL)
+        if self.failure == "timeout":
+            return httpx.ReadTimeout("The fake upstream timed out.", request=request)
+        if self.failure == "disconnect":
+            return httpx.RemoteProtocolError("The fake upstream hung up.", request=request)
+        headers = {"Retry-After": self.retry_after} if self.retry_after else {}
+        response = httpx.Response(self.status, headers=headers, request=request,
+                                  json={"error": f"fake upstream status {self.status}"})
+        return httpx.HTTPStatusError(
+            f"The fake upstream answered {self.status}.", request=request, response=response
+        )
+
+
+class FakeCall:
+    """One call made on a fake: awaitable, async-iterable and closeable."""
+
+    def __init__(self, fake: FakeUpstream, method: str, args: tuple, kwargs: dict) -> None:
+        self.fake = fake
+        self.method = method
+        self.args = args
+        self.kwargs = kwargs
+        self.script = fake.script
+        self.called_at = time.perf_counter()
+        self.awaited = 0
+        self.iterated = False
+        self.tokens_sent = 0
+        self.closed_at: float | None = None
+        self.cancelled = False
+        self.finished = anyio.Event()
+        self.outcome = "called"
+
+    # -- as a coroutine --------------------------------------------------------------
+    def __await__(self) -> Any:
+        return self._reply().__await__()
+
+    async def _reply(self) -> str:
+        self.awaited += 1
+        parts = []
+        async for token in self._tokens():
+            parts.append(token)
+        return "".join(parts)
+
+    # -- as an async iterator ----------------------------------------------------------
+    def __aiter__(self) -> FakeCall:
+        self.iterated = True
+        self.fake.open_streams.add(self)
+        return self
+
+    async def __anext__(self) -> str:
+        if self._iterator is None:
+            self._iterator = self._tokens()
+        if self.closed_at is not None:
+            raise StopAsyncIteration
+        return await self._iterator.__anext__()
+
+    _iterator: Any = None
+
+    async def _tokens(self) -> Any:
+        script = self.script
+        try:
+            for position, token in enumerate(script.tokens):
+                if script.fail_after is not None and position >= script.fail_after:
+                    break
+                if script.paced:
+                    await self.fake._take_permit()
+                self.tokens_sent += 1
+                yield token
+            if script.hang:
+                self.outcome = "hanging"
+                await anyio.sleep_forever()
+            if script.fail_after is not None:
+                self.outcome = f"failed ({script.failure})"
+                raise script.error()
+            self.outcome = "completed"
+        except anyio.get_cancelled_exc_class():
+            self.cancelled = True
+            self.outcome = "cancelled"
+            raise
+        finally:
+            self.finished.set()
+
+    async def aclose(self) -> None:
+        # A real client's close awaits I/O; so does this one. Code that closes it from a
+        # cancelled scope without shielding the cleanup therefore never gets it closed.
+        await anyio.lowlevel.checkpoint()
+        if self._iterator is not None:
+            await self._iterator.aclose()
+        if self.closed_at is None:
+            self.closed_at = time.perf_counter()
+        self.fake.open_streams.discard(self)
+        self.finished.set()
+
+    async def __aenter__(self) -> FakeCall:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+    def describe(self) -> str:
+        args = ", ".join([repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()])
+        return f"{self.method}({args})"
+
+
+class FakeUpstream:
+    """An awaitable stand-in for an async dependency, scripted from the test."""
+
+    def __init__(self, name: str = "upstream") -> None:
+        self._name = name
+        self.script = Script()
+        self.calls: list[FakeCall] = []
+        self.open_streams: set[FakeCall] = set()
+        self.called = anyio.Event()
+        self._permits = 0
+        self._permit_added = anyio.Event()
+
+    def __getattr__(self, method: str) -> Any:
+        if method.startswith("_"):
+            raise AttributeError(method)
+
+        def call(*args: Any, **kwargs: Any) -> FakeCall:
+            made = FakeCall(self, method, args, kwargs)
+            self.calls.append(made)
+            self.called.set()
+            return made
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"<FakeUpstream {self._name}>"
+
+    async def aclose(self) -> None:
+        """Lets an app close the fake like a real client; calls stay recorded."""
+
+    def set_script(self, script: Script) -> None:
+        self.script = script
+        self._permits = 0
+
+    def release(self, count: int = 1) -> None:
+        if count < 1:
+            raise UsageError(f"Release count must be 1 or more, got {count}.")
+        self._permits += count
+        self._permit_added.set()
+
+    async def _take_permit(self) -> None:
+        while self._permits <= 0:
+            self._permit_added = anyio.Event()
+            await self._permit_added.wait()
+        self._permits -= 1
+
+    async def wait_called(self, count: int, timeout: float) -> bool:
+        with anyio.move_on_after(timeout):
+            while len(self.calls) < count:
+                self.called = anyio.Event()
+                await self.called.wait()
+        return len(self.calls) >= count
+
+    async def wait_closed(self, timeout: float) -> list[FakeCall]:
+        """Wait until no streamed call is left open; return the calls still open."""
+        with anyio.move_on_after(timeout):
+            for made in list(self.open_streams):
+                while made.closed_at is None:
+                    made.finished = anyio.Event()
+                    if made.closed_at is None:
+                        await made.finished.wait()
+        return [c for c in self.open_streams if c.closed_at is None]
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.open_streams.clear()
+        self.set_script(Script())
+
+
+INFINITE = math.inf

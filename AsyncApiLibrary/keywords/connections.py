@@ -1,0 +1,198 @@
+"""Keywords that open, switch and close the apps and services under test."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.api.types import Secret
+
+from ..errors import UsageError
+from ..masking import secret_value
+from ..state import KeywordGroup, OpenTarget, seconds
+from ..targets import Target, TargetOptions
+
+
+class ConnectionKeywords(KeywordGroup):
+    @keyword
+    def open_app(
+        self,
+        app: str,
+        mode: Literal["in-process", "server"] = "in-process",
+        alias: str | None = None,
+        headers: dict[str, str] | None = None,
+        token: Secret | str | None = None,
+        timeout: timedelta | None = None,
+        buffer_size: int | None = None,
+        disconnect_grace: timedelta = timedelta(seconds=5),
+    ) -> str:
+        """Starts the ASGI ``app`` and opens a client to it. Returns the alias.
+
+        | =Argument= | =Meaning= |
+        | ``app`` | Import path: ``package.module:app`` or a factory ``package.module:create_app()``. |
+        | ``mode`` | ``in-process`` serves the app in the library's own event loop through a streaming ASGI transport; ``server`` hosts it under uvicorn on 127.0.0.1 with a free port. |
+        | ``alias`` | Name to switch back to this client with `Switch Client`. Defaults to ``app1``, ``app2``... |
+        | ``headers`` | Headers sent with every request of this client. |
+        | ``token`` | Bearer token sent as ``Authorization``; a ``Secret`` is never logged. |
+        | ``timeout`` | Default deadline of this client's keywords (library default 10 s). |
+        | ``buffer_size`` | How many body parts or stream items may wait unread (in-process); a small value makes a slow reader slow the app down. |
+        | ``disconnect_grace`` | In-process: how long the app may run after a disconnect before it is cancelled (which `Expect Cleanup` reports as a leak). |
+
+        The app's startup (lifespan) runs before this keyword returns; its shutdown runs in
+        `Close Client` or `Close All Clients`. The opened client becomes the current one.
+
+        Example:
+        | `Open App` | sample_app.main:app | mode=${MODE} | alias=gateway |
+        """
+        return self._open(
+            app, mode, alias, headers, token, timeout, buffer_size, disconnect_grace
+        )
+
+    @keyword
+    def open_url(
+        self,
+        url: str,
+        alias: str | None = None,
+        headers: dict[str, str] | None = None,
+        token: Secret | str | None = None,
+        timeout: timedelta | None = None,
+    ) -> str:
+        """Opens a client for a service that is already running at ``url``. Returns the alias.
+
+        Streams, disconnects and requests work as in the other modes. Fakes and
+        `Expect Cleanup` need the app in this process; for a service reached by URL, wait
+        on something it exposes with `Wait Until Json Field Is`.
+
+        Example:
+        | `Open Url` | http://127.0.0.1:8000 | token=${TOKEN} |
+        """
+        return self._open(url, "url", alias, headers, token, timeout, None, None)
+
+    def _open(self, ref: Any, mode: str, alias: str | None, headers: dict | None,
+              token: Any, timeout: timedelta | None, buffer_size: int | None,
+              grace: timedelta | None) -> str:
+        state = self.state
+        alias = alias or state.next_id("app")
+        if alias in state.targets:
+            raise UsageError(f"A client with the alias '{alias}' is already open; close it first.")
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {secret_value(token)}"
+            state.masker.add(token)
+        for value in all_headers.values():
+            if isinstance(value, Secret):
+                state.masker.add(value)
+        all_headers = {k: secret_value(v) for k, v in all_headers.items()}
+        buffer = state.buffer_size if buffer_size is None else buffer_size
+        if buffer < 0:
+            raise UsageError(f"Buffer size must be 0 or more, got {buffer}.")
+        options = TargetOptions(
+            mode=mode,  # type: ignore[arg-type]
+            headers=all_headers,
+            timeout=seconds(timeout, state.timeout),
+            buffer_size=buffer,
+            disconnect_grace=seconds(grace, 5.0, "Disconnect grace"),
+        )
+        target = Target(alias, ref, options)
+        state.app_log.attach()
+        closer = self._run_open(target)
+        state.targets[alias] = OpenTarget(target, closer, state.in_test)
+        state.current_target = alias
+        logger.info(f"Opened {target.describe()} at {target.base_url}.")
+        return alias
+
+    def _run_open(self, target: Target) -> Any:
+        cm = self.state.runtime.portal.wrap_async_context_manager(target)
+        try:
+            cm.__enter__()
+        finally:
+            self._flush_app_log()
+        return cm
+
+    @keyword
+    def switch_client(self, alias: str) -> str:
+        """Makes the client ``alias`` the current one. Returns the previous alias.
+
+        Example:
+        | `Switch Client` | gateway |
+        """
+        self._target(alias)
+        previous, self.state.current_target = self.state.current_target, alias
+        return previous or ""
+
+    @keyword
+    def close_client(self, alias: str | None = None) -> None:
+        """Closes the current client, or ``alias``: its streams, then the app's shutdown.
+
+        Example:
+        | `Close Client` | gateway |
+        """
+        target = self._target(alias)
+        self._close(target.alias)
+
+    @keyword
+    def close_all_clients(self) -> None:
+        """Closes every open client, stream and fake. Safe to call when nothing is open.
+
+        Put it in ``Suite Teardown`` so the app's shutdown always runs.
+
+        Example:
+        | Suite Teardown | `Close All Clients` |
+        """
+        for alias in list(self.state.targets):
+            self._close(alias)
+
+    def _close(self, alias: str) -> None:
+        state = self.state
+        opened = state.targets.pop(alias)
+        for name, stream_target in list(state.stream_targets.items()):
+            if stream_target is opened.target:
+                state.streams.pop(name, None)
+                state.stream_targets.pop(name, None)
+        for name, installed in list(state.fakes.items()):
+            if installed.target is opened.target:
+                self._uninstall(name)  # type: ignore[attr-defined]  # FakeKeywords
+        try:
+            opened.closer.__exit__(None, None, None)
+        finally:
+            self._flush_app_log()
+            if state.current_target == alias:
+                state.current_target = next(iter(state.targets), None)
+            if state.current_stream not in state.streams:
+                state.current_stream = None
+        logger.info(f"Closed {opened.target.describe()}.")
+
+    @keyword
+    def set_bearer_token(self, token: Secret | str, alias: str | None = None) -> None:
+        """Sends ``Authorization: Bearer <token>`` with every later request of the client.
+
+        A ``Secret`` (or any token set here) is masked in every log line.
+
+        Example:
+        | `Set Bearer Token` | ${TOKEN} |
+        """
+        self.set_default_header("Authorization", f"Bearer {secret_value(token)}", alias)
+        self.state.masker.add(token)
+
+    @keyword
+    def set_default_header(self, name: str, value: Secret | str, alias: str | None = None) -> None:
+        """Sends header ``name: value`` with every later request of the client.
+
+        Example:
+        | `Set Default Header` | X-Request-Source | robot |
+        """
+        target = self._target(alias)
+        if isinstance(value, Secret):
+            self.state.masker.add(value)
+        target.client.headers[name] = secret_value(value)
+
+    @keyword
+    def get_base_url(self, alias: str | None = None) -> str:
+        """Returns the base URL of the client (in server mode, ``http://127.0.0.1:PORT``).
+
+        Example:
+        | ${url} = | `Get Base Url` |
+        """
+        return self._target(alias).base_url

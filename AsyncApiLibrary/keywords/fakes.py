@@ -1,0 +1,333 @@
+"""Keywords that put scripted fakes in place of an app's async dependencies."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from ..apps import import_object
+from ..errors import ExpectationFailed, UsageError
+from ..fakes import FakeCall, FakeUpstream, Script
+from ..state import InstalledFake, KeywordGroup, seconds
+
+
+class FakeKeywords(KeywordGroup):
+    @keyword
+    def install_fake_upstream(self, dependency: str, name: str = "upstream",
+                              alias: str | None = None) -> str:
+        """Replaces the app's dependency ``dependency`` with a scripted, awaitable fake.
+
+        ``dependency`` is the import path of the FastAPI dependency function, e.g.
+        ``sample_app.deps:get_llm_client``. The fake goes into the app's
+        ``dependency_overrides`` (so the app must run in this process: ``in-process`` or
+        ``server`` mode) and answers every method the app calls on it: awaiting a call
+        returns the whole reply, ``async for`` over it yields tokens. Until scripted it
+        replies ``fake reply``. It becomes the current fake. Remove it with
+        `Remove Fake Upstream` (or it is removed, with a warning, at the end of the test).
+
+        Example:
+        | `Install Fake Upstream` | sample_app.deps:get_llm_client |
+        | `Fake Streams Tokens` | Hello | , | world |
+        """
+        target = self._target(alias)
+        app = target.user_app
+        if app is None:
+            raise UsageError(
+                f"Fakes need the app in this process, but client '{target.alias}' reaches it "
+                "by URL; point the service at the fake OpenAI upstream instead."
+            )
+        if not hasattr(app, "dependency_overrides"):
+            raise UsageError(
+                f"The app of client '{target.alias}' has no 'dependency_overrides'; "
+                "fakes work with FastAPI apps."
+            )
+        if name in self.state.fakes:
+            raise UsageError(f"A fake named '{name}' is already installed; remove it first.")
+        dep = import_object(dependency, "dependency")
+        fake = self.state.runtime.make(FakeUpstream, name)
+        app.dependency_overrides[dep] = lambda: fake
+        self.state.fakes[name] = InstalledFake(fake, target, dep, dependency, self.state.in_test)
+        self.state.current_fake = name
+        logger.info(f"Installed fake '{name}' in place of {dependency}.")
+        return name
+
+    def _fake(self, name: str | None) -> FakeUpstream:
+        state = self.state
+        if not state.fakes:
+            raise UsageError("No fake upstream is installed; use 'Install Fake Upstream' first.")
+        key = name if name is not None else state.current_fake
+        if key not in state.fakes:
+            raise UsageError(
+                f"No fake is named '{key}'; installed fakes: {', '.join(sorted(state.fakes))}."
+            )
+        return state.fakes[key].fake
+
+    @keyword
+    def remove_fake_upstream(self, name: str | None = None) -> None:
+        """Puts the real dependency back. Safe to call when the fake is already gone.
+
+        Example:
+        | [Teardown] | `Remove Fake Upstream` |
+        """
+        key = name if name is not None else self.state.current_fake
+        if key in self.state.fakes:
+            self._uninstall(key)
+
+    @keyword
+    def remove_all_fakes(self) -> None:
+        """Puts every real dependency back."""
+        for key in list(self.state.fakes):
+            self._uninstall(key)
+
+    def _uninstall(self, name: str) -> None:
+        installed = self.state.fakes.pop(name)
+        app = installed.target.user_app
+        overrides = getattr(app, "dependency_overrides", {})
+        overrides.pop(installed.dependency, None)
+        if self.state.current_fake == name:
+            self.state.current_fake = next(iter(self.state.fakes), None)
+        logger.info(f"Removed fake '{name}'; {installed.dependency_path} is real again.")
+
+    # -- scripts ----------------------------------------------------------------------
+    def _script(self, fake: str | None, **changes: Any) -> None:
+        target = self._fake(fake)
+        script = Script(**{**target.script.__dict__, **changes})
+        target.set_script(script)
+
+    @keyword
+    def fake_replies_with(self, text: str, fake: str | None = None) -> None:
+        """Makes the fake answer with ``text`` (streamed word by word when iterated).
+
+        Example:
+        | `Fake Replies With` | The answer is 42 |
+        """
+        tokens = re.findall(r"\S+\s*", text) or [text]
+        self._script(fake, tokens=tokens, fail_after=None, hang=False)
+
+    @keyword
+    def fake_streams_tokens(self, *tokens: str, fake: str | None = None) -> None:
+        """Makes the fake yield exactly these tokens, then end normally.
+
+        Example:
+        | `Fake Streams Tokens` | Hel | lo | ! |
+        """
+        if not tokens:
+            raise UsageError("Give at least one token to stream.")
+        self._script(fake, tokens=list(tokens), fail_after=None, hang=False)
+
+    @keyword
+    def fake_times_out(self, after_tokens: int = 0, fake: str | None = None) -> None:
+        """Makes the fake raise ``httpx.ReadTimeout`` after ``after_tokens`` tokens.
+
+        Example:
+        | `Fake Times Out` | after_tokens=2 |
+        """
+        self._check_count(after_tokens)
+        self._script(fake, fail_after=after_tokens, failure="timeout", hang=False)
+
+    @keyword
+    def fake_fails_with_status(self, status: int, retry_after: str | None = None,
+                               after_tokens: int = 0, fake: str | None = None) -> None:
+        """Makes the fake raise ``httpx.HTTPStatusError`` with ``status`` after ``after_tokens`` tokens.
+
+        ``retry_after`` becomes the upstream response's ``Retry-After`` header.
+
+        Example:
+        | `Fake Fails With Status` | 429 | retry_after=7 |
+        """
+        if not 400 <= status <= 599:
+            raise UsageError(f"A failing status must be 400 to 599, got {status}.")
+        self._check_count(after_tokens)
+        self._script(fake, fail_after=after_tokens, failure="status", status=status,
+                     retry_after=retry_after, hang=False)
+
+    @keyword
+    def fake_hangs_up(self, after_tokens: int = 0, fake: str | None = None) -> None:
+        """Makes the fake drop its connection (``httpx.RemoteProtocolError``) after ``after_tokens`` tokens.
+
+        Example:
+        | `Fake Hangs Up` | after_tokens=3 |
+        """
+        self._check_count(after_tokens)
+        self._script(fake, fail_after=after_tokens, failure="disconnect", hang=False)
+
+    @keyword
+    def fake_hangs_until_cancelled(self, after_tokens: int = 0, fake: str | None = None) -> None:
+        """Makes the fake yield ``after_tokens`` tokens, then wait until it is cancelled or closed.
+
+        Example:
+        | `Fake Hangs Until Cancelled` |
+        """
+        self._check_count(after_tokens)
+        target = self._fake(fake)
+        tokens = target.script.tokens[:after_tokens] or []
+        self._script(fake, tokens=tokens, fail_after=None, hang=True)
+
+    @keyword
+    def fake_waits_for_release(self, fake: str | None = None) -> None:
+        """Makes the fake hold each token until the test calls `Release Next Token`.
+
+        Pacing without sleeps: the test decides when each token exists.
+
+        Example:
+        | `Fake Waits For Release` |
+        | `Start Chat Stream` | hi |
+        | `Release Next Token` |
+        | `Expect Event` | token |
+        """
+        self._script(fake, paced=True)
+
+    @keyword
+    def release_next_token(self, count: int = 1, fake: str | None = None) -> None:
+        """Lets the paced fake produce ``count`` more tokens.
+
+        Example:
+        | `Release Next Token` | count=2 |
+        """
+        target = self._fake(fake)
+        self._run(_call_in_loop, target.release, count)
+
+    @staticmethod
+    def _check_count(count: int) -> None:
+        if count < 0:
+            raise UsageError(f"After-tokens must be 0 or more, got {count}.")
+
+    # -- assertions -----------------------------------------------------------------
+    def _calls(self, fake: str | None) -> list[FakeCall]:
+        return list(self._fake(fake).calls)
+
+    @keyword
+    def fake_should_have_been_awaited_once(self, fake: str | None = None) -> None:
+        """Fails unless the app made exactly one call on the fake and used it (awaited or iterated) once.
+
+        Example:
+        | `Fake Should Have Been Awaited Once` |
+        """
+        calls = self._calls(fake)
+        used = [c for c in calls if c.awaited or c.iterated]
+        if len(calls) != 1 or len(used) != 1 or used[0].awaited > 1:
+            shown = "; ".join(f"{c.describe()} awaited {c.awaited}x" for c in calls) or "none"
+            raise ExpectationFailed(
+                f"Expected the fake to be called and awaited exactly once, but it had "
+                f"{len(calls)} calls: {shown}."
+            )
+
+    @keyword
+    def fake_should_have_been_called_times(self, count: int, fake: str | None = None) -> None:
+        """Fails unless the app called the fake exactly ``count`` times.
+
+        Example:
+        | `Fake Should Have Been Called Times` | 3 |
+        """
+        calls = self._calls(fake)
+        if len(calls) != count:
+            raise ExpectationFailed(
+                f"Expected the fake to be called {count} times, but it was called {len(calls)} times."
+            )
+
+    @keyword
+    def fake_should_not_have_been_called(self, fake: str | None = None) -> None:
+        """Fails if the app called the fake at all (e.g. auth must fail before the upstream).
+
+        Example:
+        | `Fake Should Not Have Been Called` |
+        """
+        calls = self._calls(fake)
+        if calls:
+            raise ExpectationFailed(
+                f"Expected the fake not to be called, but it was called {len(calls)} times, "
+                f"first as {calls[0].describe()}."
+            )
+
+    @keyword
+    def fake_should_have_received(self, fake: str | None = None, **expected: Any) -> None:
+        """Fails unless the last call on the fake had these keyword arguments.
+
+        Values compare as text, so ``max_tokens=5`` matches ``5``.
+
+        Example:
+        | `Fake Should Have Received` | prompt=Hello | max_tokens=5 |
+        """
+        calls = self._calls(fake)
+        if not calls:
+            raise ExpectationFailed("Expected the fake to have been called, but it never was.")
+        last = calls[-1]
+        for key, value in expected.items():
+            if key not in last.kwargs:
+                raise ExpectationFailed(
+                    f"Expected the fake's last call to have argument '{key}', but it was "
+                    f"{last.describe()}."
+                )
+            if last.kwargs[key] != value and str(last.kwargs[key]) != str(value):
+                raise ExpectationFailed(
+                    f"Expected the fake's argument '{key}' to be {value!r}, got "
+                    f"{last.kwargs[key]!r}."
+                )
+
+    @keyword
+    def wait_until_fake_is_called(self, count: int = 1, timeout: timedelta | None = None,
+                                  fake: str | None = None) -> None:
+        """Waits until the app has called the fake ``count`` times in all; fails at ``timeout``.
+
+        Example:
+        | `Wait Until Fake Is Called` | timeout=1s |
+        """
+        target = self._fake(fake)
+        limit = seconds(timeout, self.state.timeout)
+        if not self._run(target.wait_called, count, limit):
+            raise ExpectationFailed(
+                f"Expected the fake to be called {count} times within {limit:g} s, but it was "
+                f"called {len(target.calls)} times."
+            )
+
+    @keyword
+    def fake_should_be_closed(self, timeout: timedelta = timedelta(seconds=1),
+                              fake: str | None = None) -> None:
+        """Fails unless every streamed call on the fake is closed within ``timeout``.
+
+        Example:
+        | `Fake Should Be Closed` | timeout=500ms |
+        """
+        target = self._fake(fake)
+        limit = seconds(timeout, 1.0)
+        still_open = self._run(target.wait_closed, limit)
+        if still_open:
+            raise ExpectationFailed(
+                f"Expected every call on the fake to be closed within {limit:g} s, but "
+                f"{', '.join(c.describe() for c in still_open)} is still open."
+            )
+
+    @keyword
+    def fake_should_have_been_cancelled(self, timeout: timedelta = timedelta(seconds=1),
+                                        fake: str | None = None) -> None:
+        """Fails unless the fake's last call was cancelled (e.g. by a client disconnect) within ``timeout``.
+
+        Example:
+        | `Fake Should Have Been Cancelled` |
+        """
+        target = self._fake(fake)
+        limit = seconds(timeout, 1.0)
+        if not target.calls:
+            raise ExpectationFailed("Expected the fake to have been cancelled, but it was never called.")
+        last = target.calls[-1]
+        self._run(_wait_finished, last, limit)
+        if not last.cancelled:
+            raise ExpectationFailed(
+                f"Expected the fake's call {last.describe()} to be cancelled, but it ended "
+                f"as '{last.outcome}'."
+            )
+
+
+async def _call_in_loop(func: Any, *args: Any) -> Any:
+    return func(*args)
+
+
+async def _wait_finished(call: FakeCall, limit: float) -> None:
+    import anyio
+
+    with anyio.move_on_after(limit):
+        await call.finished.wait()

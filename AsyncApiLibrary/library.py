@@ -1,0 +1,176 @@
+"""The Robot Framework library class: a thin shell over the keyword groups."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from robot.api import logger
+
+from .items import DoneRule
+from .keywords.connections import ConnectionKeywords
+from .keywords.fakes import FakeKeywords
+from .keywords.requests import RequestKeywords
+from .keywords.streams import StreamKeywords
+from .leaks import LeakListener
+from .state import LibraryState, seconds
+from .version import __version__
+
+
+class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeKeywords):
+    """Keywords for testing async HTTP APIs: streams chunk by chunk, disconnects, cleanup and fake upstreams.
+
+    AsyncApiLibrary talks to an ASGI app (FastAPI, Starlette...) or any HTTP service and
+    can read a streamed answer one chunk or event at a time, disconnect in the middle,
+    and check that the server cleaned up afterwards.
+
+    == Table of contents ==
+
+    %TOC%
+
+    = Modes =
+
+    `Open App` starts an app from its import path, in one of two modes:
+
+    - ``in-process``: the app runs in the library's own event loop, served through a
+      streaming ASGI transport. Chunks reach the test as the app sends them, a disconnect
+      reaches the app as ``http.disconnect``, lifespan startup and shutdown run. Fastest.
+    - ``server``: the library hosts the app under uvicorn on 127.0.0.1 with a free port,
+      so requests go over a real socket. Parallel runs never collide.
+
+    `Open Url` reaches a service that is already running. Each opened client has an
+    alias; `Switch Client` changes the current one; `Close All Clients` closes them all
+    (put it in ``Suite Teardown``).
+
+    The library runs one event loop per suite in a background thread, so servers and
+    streams keep running *between* keywords. Each keyword runs one coroutine on it.
+
+    = Streams =
+
+    `Start Stream` (or `Start Chat Stream`) returns as soon as the response headers
+    arrive. A pump task reads the body as it arrives, decodes it as ``sse`` (Server-Sent
+    Events, by the WHATWG rules), ``lines`` (JSON lines) or ``raw`` chunks, and stamps
+    each item with its arrival time. `Read Next Event` and `Read Next Chunk` take the
+    next item with a deadline; a timed-out read leaves the stream usable.
+    `Expect Events In Order`, `Expect Done Event`, `Expect Error Event` and
+    `Read Until Done` check the shape of a whole stream. `First Chunk Should Arrive Within`
+    and `Largest Gap Should Be Below` check its timing.
+
+    The done event is ``event:done`` by default; ``openai`` (``data: [DONE]``) or any
+    ``event:NAME`` / ``data:TEXT`` can be set for the library, or per stream.
+
+    Every stream's transcript (items, arrival times, a small timeline picture) goes to the
+    log when it ends, fails or is disconnected. Secrets never appear in it.
+
+    = Fakes =
+
+    `Install Fake Upstream` replaces a FastAPI dependency (say the LLM client) with a
+    scripted, awaitable fake: `Fake Replies With`, `Fake Streams Tokens`,
+    `Fake Times Out`, `Fake Fails With Status`, `Fake Hangs Up`,
+    `Fake Hangs Until Cancelled`, `Fake Waits For Release` with `Release Next Token`.
+    The fake records every call, so `Fake Should Have Been Awaited Once`,
+    `Fake Should Have Received`, `Fake Should Be Closed` and
+    `Fake Should Not Have Been Called` can check how the app used it.
+
+    = Cleanup =
+
+    `Disconnect Client` closes a stream mid-flight. `Expect Cleanup` then waits, with a
+    deadline, until the app's handler for that request returned by itself and every call
+    on the installed fakes was closed. A handler that only ends when cancelled, or that
+    leaves its upstream open, fails it. For a service reached by URL, wait on a signal
+    the service exposes with `Wait Until Json Field Is`.
+
+    At the end of every test the library checks what it still owns: open streams, fakes
+    installed during the test, clients opened during the test, and requests the server is
+    still handling. By default it logs a warning naming them and closes them;
+    ``leak_check=fail`` fails the test instead.
+
+    = Timeouts =
+
+    Every keyword that waits has a deadline: its ``timeout`` argument, or the client's
+    (`Open App` ``timeout``), or the library's (10 s). Timeouts are written as Robot time
+    strings: ``2s``, ``500ms``, ``1 min``. A Robot ``[Timeout]`` also cancels the work in
+    flight: the request is abandoned and the server sees the disconnect.
+
+    = Errors =
+
+    Every failure is one sentence that names what was expected and what happened. Bad
+    input (an unknown alias, a malformed import path, a zero timeout) fails at once.
+    """
+
+    ROBOT_LIBRARY_SCOPE = "SUITE"
+    ROBOT_LIBRARY_VERSION = __version__
+    ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+    ROBOT_AUTO_KEYWORDS = False
+
+    def __init__(
+        self,
+        timeout: timedelta = timedelta(seconds=10),
+        done: str = "event:done",
+        buffer_size: int = 64,
+        leak_check: Literal["warn", "fail", "off"] = "warn",
+    ) -> None:
+        """Sets the library-wide defaults.
+
+        | =Argument= | =Meaning= |
+        | ``timeout`` | Default deadline of every keyword that waits. |
+        | ``done`` | Default done convention: ``event:NAME``, ``data:TEXT`` or ``openai``. |
+        | ``buffer_size`` | Default number of stream items that may wait unread. |
+        | ``leak_check`` | What to do about streams, fakes and clients a test leaves behind: ``warn`` (log a warning and close them), ``fail`` (fail the test) or ``off``. |
+
+        Example:
+        | Library | AsyncApiLibrary | timeout=5s | done=openai | leak_check=fail |
+        """
+        state = LibraryState(
+            timeout=seconds(timeout, 10.0),
+            done=DoneRule.parse(done),
+            buffer_size=buffer_size,
+            leak_check=leak_check,
+        )
+        super().__init__(state)
+        self.ROBOT_LIBRARY_LISTENER = LeakListener(self)
+
+    def _shutdown(self) -> None:
+        """Close everything this instance owns; used by the listener's ``close``."""
+        try:
+            self.close_all_clients()
+        except Exception as exc:  # keep going: the loop must stop regardless
+            logger.warn(f"Closing the clients failed: {exc}")
+        finally:
+            self.state.runtime.close()
+            self.state.app_log.detach()
+
+    def _owned_leftovers(self) -> list[str]:
+        state = self.state
+        found: list[str] = []
+        for name, stream in state.streams.items():
+            if stream.state in ("open", "starting"):
+                found.append(f"stream '{name}' is still open")
+        for name, installed in state.fakes.items():
+            if installed.installed_in_test:
+                found.append(f"fake '{name}' is still installed")
+        for alias, opened in state.targets.items():
+            if opened.opened_in_test:
+                found.append(f"client '{alias}' is still open")
+            tracker = opened.target.tracker
+            if tracker is not None:
+                found += [
+                    f"the server is still handling {r.method} {r.path} of client '{alias}'"
+                    for r in tracker.running
+                ]
+        return found
+
+    def _release_leftovers(self) -> None:
+        state = self.state
+        for stream in list(state.streams.values()):
+            if stream.state in ("open", "starting"):
+                self._run(stream.disconnect)
+        state.streams.clear()
+        state.stream_targets.clear()
+        state.current_stream = None
+        for name, installed in list(state.fakes.items()):
+            if installed.installed_in_test:
+                self._uninstall(name)
+        for alias, opened in list(state.targets.items()):
+            if opened.opened_in_test:
+                self._close(alias)

@@ -1,0 +1,101 @@
+"""An incremental Server-Sent Events decoder that follows the WHATWG event-stream rules.
+
+* Lines end with CRLF, LF or CR; a CR at the end of one chunk may pair with an LF at the
+  start of the next.
+* A line starting with ``:`` is a comment (a ping), never an event.
+* ``data`` lines join with ``\\n``; an event whose data buffer is empty is not dispatched.
+* ``id`` persists to later events (an id containing NULL is ignored); ``retry`` persists
+  and only all-digit values count.
+* An event still being built when the stream ends is discarded.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SseEvent:
+    event: str
+    data: str
+    id: str
+    retry: int | None
+
+
+class SseDecoder:
+    def __init__(self) -> None:
+        self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""
+        self._started = False
+        self._skip_lf = False
+        self._data: list[str] = []
+        self._event = ""
+        self._last_id = ""
+        self._retry: int | None = None
+
+    def feed(self, chunk: bytes) -> list[SseEvent]:
+        text = self._text.decode(chunk)
+        if not self._started and text:
+            self._started = True
+            text = text.removeprefix("\ufeff")
+        return self._lines(text)
+
+    def flush(self) -> list[SseEvent]:
+        """End of stream: an unterminated event is discarded, as the spec says."""
+        self._text.decode(b"", final=True)
+        self._pending = ""
+        return []
+
+    def _lines(self, text: str) -> list[SseEvent]:
+        events: list[SseEvent] = []
+        if self._skip_lf and text.startswith("\n"):
+            text = text[1:]
+        self._skip_lf = False
+        buffer = self._pending + text
+        start = 0
+        length = len(buffer)
+        i = 0
+        while i < length:
+            ch = buffer[i]
+            if ch == "\r" or ch == "\n":
+                event = self._line(buffer[start:i])
+                if event is not None:
+                    events.append(event)
+                if ch == "\r":
+                    if i + 1 < length:
+                        if buffer[i + 1] == "\n":
+                            i += 1
+                    else:
+                        self._skip_lf = True
+                start = i + 1
+            i += 1
+        self._pending = buffer[start:]
+        return events
+
+    def _line(self, line: str) -> SseEvent | None:
+        if not line:
+            return self._dispatch()
+        if line.startswith(":"):
+            return None
+        name, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id":
+            if "\0" not in value:
+                self._last_id = value
+        elif name == "retry":
+            if value.isascii() and value.isdigit():
+                self._retry = int(value)
+        return None
+
+    def _dispatch(self) -> SseEvent | None:
+        data, event = self._data, self._event
+        self._data, self._event = [], ""
+        if not data:
+            return None
+        return SseEvent(event or "message", "\n".join(data), self._last_id, self._retry)

@@ -1,0 +1,235 @@
+"""An open stream, read by one pump task.
+
+The pump reads the HTTP response as it arrives, decodes it (SSE, lines or raw chunks),
+timestamps each item, and hands items to the test through a bounded memory stream. A
+read applies its deadline to that hand-over only, so a timed-out read leaves the stream
+alive; an error in the pump is kept and raised by the next read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+import anyio
+import httpx
+
+from .errors import DeadlineExceeded, StreamFailure, UsageError
+from .items import DoneRule, StreamItem
+from .lines import LineDecoder
+from .sse import SseDecoder
+
+TRANSCRIPT_LIMIT = 200
+RECENT = 5
+
+
+class _RawDecoder:
+    def feed(self, chunk: bytes) -> list[bytes]:
+        return [chunk]
+
+    def flush(self) -> list[bytes]:
+        return []
+
+
+class LiveStream:
+    """One streaming response and the pump that reads it."""
+
+    def __init__(
+        self,
+        name: str,
+        request: httpx.Request,
+        *,
+        fmt: str,
+        done: DoneRule,
+        error_event: str = "error",
+        buffer_size: int = 64,
+        request_id: str = "",
+    ) -> None:
+        self.name = name
+        self.request = request
+        self.fmt = fmt
+        self.done = done
+        self.error_event = error_event
+        self.request_id = request_id
+        self.response: httpx.Response | None = None
+        self.state = "starting"  # starting | open | ended | failed | rejected | disconnected
+        self.error: BaseException | None = None
+        self.rejected_body = ""
+        self.sent_at = time.perf_counter()
+        self.disconnected_at: float | None = None
+        self.arrived_count = 0
+        self.delivered_count = 0
+        self.first_offset_ms: float | None = None
+        self.max_gap_ms = 0.0
+        self.last_arrival: float | None = None
+        self.transcript: list[StreamItem] = []
+        self.recent: deque[StreamItem] = deque(maxlen=RECENT)
+        self.done_seen = False
+        self.logged = False
+        size = buffer_size if buffer_size > 0 else 0
+        self._send, self._receive = anyio.create_memory_object_stream[StreamItem](size)
+        self._pump_scope = anyio.CancelScope()
+        self._pump_done = anyio.Event()
+        self.first_arrival = anyio.Event()
+
+    # -- describing -------------------------------------------------------------------
+    @property
+    def label(self) -> str:
+        return f"'{self.name}' ({self.request.method} {self.request.url.path})"
+
+    def seen_so_far(self) -> str:
+        if not self.recent:
+            return "nothing was read yet"
+        items = "; ".join(item.summary() for item in self.recent)
+        return f"last {len(self.recent)} read: {items}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open" or (
+            self.state in ("ended", "failed") and self._receive.statistics().current_buffer_used > 0
+        )
+
+    # -- lifecycle --------------------------------------------------------------------
+    async def open(self, client: httpx.AsyncClient, task_group: Any) -> None:
+        self.sent_at = time.perf_counter()
+        try:
+            self.response = await client.send(self.request, stream=True)
+        except BaseException:
+            self.state = "failed"
+            self._send.close()
+            raise
+        status = self.response.status_code
+        if not 200 <= status < 300:
+            await self._reject()
+            return
+        content_type = self.response.headers.get("content-type", "")
+        if self.fmt == "sse" and not content_type.startswith("text/event-stream"):
+            await self._reject()
+            raise StreamFailure(
+                f"Stream {self.label} is not an SSE stream: the response has content-type "
+                f"'{content_type or 'none'}', not 'text/event-stream'."
+            )
+        self.state = "open"
+        task_group.start_soon(self._pump)
+
+    async def _reject(self) -> None:
+        self.state = "rejected"
+        try:
+            with anyio.move_on_after(5):
+                await self.response.aread()
+                self.rejected_body = self.response.text[:500]
+        finally:
+            await self.response.aclose()
+            self._send.close()
+            self._pump_done.set()
+
+    async def _pump(self) -> None:
+        decoder: Any = {"sse": SseDecoder, "lines": LineDecoder}.get(self.fmt, _RawDecoder)()
+        with self._pump_scope:
+            try:
+                async with self._send:
+                    async for piece in self.response.aiter_bytes():
+                        now = time.perf_counter()
+                        for part in decoder.feed(piece):
+                            await self._send.send(self._make_item(part, now))
+                    for part in decoder.flush():
+                        await self._send.send(self._make_item(part, time.perf_counter()))
+                self.state = "ended"
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                pass
+            except Exception as exc:
+                self.error = exc
+                self.state = "failed"
+        self._pump_done.set()
+
+    def _make_item(self, part: Any, now: float) -> StreamItem:
+        index = self.arrived_count
+        self.arrived_count += 1
+        offset = (now - self.sent_at) * 1000
+        if self.last_arrival is None:
+            self.first_offset_ms = offset
+            self.first_arrival.set()
+        else:
+            self.max_gap_ms = max(self.max_gap_ms, (now - self.last_arrival) * 1000)
+        self.last_arrival = now
+        if self.fmt == "sse":
+            item = StreamItem(index, "event", part.data, now, offset, part.event, part.id,
+                              part.retry)
+        elif self.fmt == "lines":
+            item = StreamItem(index, "line", part, now, offset)
+        else:
+            item = StreamItem(index, "chunk", part.decode("utf-8", "replace"), now, offset,
+                              raw=part)
+        if index < TRANSCRIPT_LIMIT:
+            self.transcript.append(item)
+        return item
+
+    async def disconnect(self) -> bool:
+        """Close the stream from the client side. Returns False if it was already closed."""
+        if self.state == "disconnected":
+            return False
+        was_live = self.state in ("open", "starting")
+        self.state = "disconnected"
+        self.disconnected_at = time.perf_counter()
+        self._pump_scope.cancel()
+        self._receive.close()
+        if self.response is not None:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+                await self._pump_done.wait()
+                await self.response.aclose()
+        return was_live
+
+    # -- reading ----------------------------------------------------------------------
+    def _check_readable(self) -> None:
+        if self.state == "disconnected":
+            raise UsageError(
+                f"Stream {self.label} was disconnected by the test; it cannot be read any more."
+            )
+        if self.state == "rejected":
+            status = self.response.status_code if self.response is not None else "no"
+            raise StreamFailure(
+                f"Stream {self.label} was answered with status {status}, not a stream: "
+                f"{self.rejected_body[:200]!r}."
+            )
+
+    async def next_item(self, timeout: float) -> StreamItem:
+        """The next item; raises if the stream ended, failed, or ``timeout`` passes."""
+        self._check_readable()
+        try:
+            with anyio.fail_after(timeout):
+                item = await self._receive.receive()
+        except TimeoutError:
+            raise DeadlineExceeded(
+                f"No item arrived on stream {self.label} within {timeout:g} s; "
+                f"the stream is still open ({self.seen_so_far()})."
+            ) from None
+        except anyio.EndOfStream:
+            raise self._ended_error() from None
+        self.delivered_count += 1
+        self.recent.append(item)
+        if self.done.matches(item):
+            self.done_seen = True
+        return item
+
+    def _ended_error(self) -> StreamFailure:
+        if self.error is not None:
+            return StreamFailure(
+                f"Stream {self.label} broke after {self.arrived_count} items: "
+                f"{type(self.error).__name__}: {self.error} ({self.seen_so_far()})."
+            )
+        return StreamFailure(
+            f"Stream {self.label} ended after {self.arrived_count} items; "
+            f"nothing more will arrive ({self.seen_so_far()})."
+        )
+
+    async def wait_ended(self, timeout: float) -> bool:
+        """Wait until the server has finished sending. True if it did within ``timeout``."""
+        self._check_readable()
+        with anyio.move_on_after(timeout):
+            await self._pump_done.wait()
+        return self._pump_done.is_set()
+
+    @property
+    def unread(self) -> int:
+        return self._receive.statistics().current_buffer_used

@@ -1,0 +1,271 @@
+"""The sample LLM gateway: chat, streamed chat, background jobs and ops gauges.
+
+Run it alone with ``uvicorn sample_app.main:app``; the suites import it in-process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+import httpx
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from .config import Settings
+from .deps import check_token, get_gauges, get_llm_client, require_token
+from .jobs import TERMINAL, JobRunner
+from .llm import EchoModel, LLMClient, OpenAICompatibleClient
+from .ops import Gauges
+
+LIFECYCLE: list[str] = []
+_SHARED: dict[str, str] = {}  # only used by the 'shared-state' bug
+
+
+class ChatRequest(BaseModel):
+    message: str = Field(min_length=1, max_length=4000)
+    max_tokens: int = Field(16, ge=1, le=256)
+
+
+class JobRequest(BaseModel):
+    kind: str = Field("report", min_length=1, max_length=40)
+    steps: int = Field(3, ge=1, le=100)
+    fail_at_step: int | None = Field(None, ge=1)
+
+
+class UpstreamFailure(Exception):
+    def __init__(self, status: int, kind: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.kind, self.message = status, kind, message
+        self.headers = headers or {}
+
+
+def map_upstream_error(exc: BaseException, settings: Settings) -> UpstreamFailure:
+    """Translate what the upstream did into the HTTP answer the gateway gives."""
+    if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
+        status = 500 if settings.has_bug("timeout-as-500") else 504
+        return UpstreamFailure(status, "upstream_timeout",
+                               f"The model did not answer within {settings.upstream_timeout:g} s.")
+    if isinstance(exc, httpx.HTTPStatusError):
+        upstream = exc.response.status_code
+        if upstream == 429 and not settings.has_bug("rate-limit-as-500"):
+            headers = {}
+            retry = exc.response.headers.get("retry-after")
+            if retry and not settings.has_bug("no-retry-after"):
+                headers["Retry-After"] = retry
+            return UpstreamFailure(429, "upstream_rate_limited",
+                                   "The model is rate limited; retry later.", headers)
+        status = 500 if upstream == 429 else 502
+        return UpstreamFailure(status, "upstream_error",
+                               f"The model failed with status {upstream}.")
+    return UpstreamFailure(502, "upstream_unavailable",
+                           f"The model could not be reached ({type(exc).__name__}).")
+
+
+def sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+def _make_llm(settings: Settings) -> LLMClient:
+    if settings.llm_url:
+        return OpenAICompatibleClient(settings.llm_url, settings.llm_key,
+                                      timeout=settings.upstream_timeout)
+    return EchoModel(settings.token_delay)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; settings come from the environment unless given."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.llm = _make_llm(settings)
+        async with anyio.create_task_group() as jobs_group:
+            app.state.jobs = JobRunner(jobs_group, settings.job_step_delay,
+                                       settings.has_bug("job-stuck-running"))
+            LIFECYCLE.append("startup")
+            try:
+                yield
+            finally:
+                jobs_group.cancel_scope.cancel()
+                with anyio.CancelScope(shield=True):
+                    await app.state.llm.aclose()
+                LIFECYCLE.append("shutdown")
+
+    app = FastAPI(title="Sample LLM gateway", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.gauges = Gauges()
+
+    @app.exception_handler(UpstreamFailure)
+    async def upstream_failed(request: Request, exc: UpstreamFailure) -> JSONResponse:
+        return JSONResponse({"error": {"kind": exc.kind, "message": exc.message}},
+                            status_code=exc.status, headers=exc.headers)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "bug": settings.bug}
+
+    @app.get("/ops/stats")
+    async def stats(gauges: Gauges = Depends(get_gauges)) -> dict[str, int]:
+        return gauges.snapshot()
+
+    @app.post("/chat")
+    async def chat(body: ChatRequest, _: str = Depends(require_token),
+                   llm: LLMClient = Depends(get_llm_client),
+                   gauges: Gauges = Depends(get_gauges)) -> dict[str, Any]:
+        prompt = body.message
+        if settings.has_bug("shared-state"):
+            _SHARED["prompt"] = body.message
+            await anyio.lowlevel.checkpoint()  # any await lets another request overwrite the slot
+            prompt = _SHARED["prompt"]
+        try:
+            with anyio.fail_after(settings.upstream_timeout):
+                reply = await llm.complete(prompt=prompt, max_tokens=body.max_tokens)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            raise map_upstream_error(exc, settings) from None
+        gauges.requests_served += 1
+        return {"reply": reply, "message": body.message}
+
+    @app.post("/chat/stream")
+    async def chat_stream(request: Request, body: ChatRequest,
+                          llm: LLMClient = Depends(get_llm_client),
+                          gauges: Gauges = Depends(get_gauges)) -> StreamingResponse:
+        authorization = request.headers.get("authorization")
+        if not settings.has_bug("auth-after-stream-start"):
+            check_token(authorization, settings)
+        if settings.has_bug("sync-stream-generator"):
+            chunks: Any = _sync_events(body, llm, gauges, settings, authorization)
+        else:
+            chunks = _events(body, llm, gauges, settings, authorization)
+        return StreamingResponse(chunks, media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
+    @app.post("/jobs", status_code=202)
+    async def submit_job(body: JobRequest, request: Request,
+                         _: str = Depends(require_token)) -> dict[str, Any]:
+        job = request.app.state.jobs.submit(body.kind, body.steps, body.fail_at_step)
+        return job.public()
+
+    @app.get("/jobs/{job_id}")
+    async def get_job(job_id: str, request: Request, wait_for: str | None = None,
+                      timeout: float = Query(2.0, gt=0, le=30)) -> dict[str, Any]:
+        runner: JobRunner = request.app.state.jobs
+        job = _job_or_404(runner, job_id)
+        if wait_for is not None:
+            await runner.wait_for(job, wait_for, min(float(timeout), 30.0))
+        return job.public()
+
+    @app.get("/jobs/{job_id}/events")
+    async def job_events(job_id: str, request: Request) -> StreamingResponse:
+        runner: JobRunner = request.app.state.jobs
+        job = _job_or_404(runner, job_id)
+
+        async def events() -> AsyncIterator[str]:
+            seen = 0
+            while True:
+                changed = job.changed
+                for state in job.history[seen:]:
+                    yield sse("status", {"state": state, "id": job.id})
+                seen = len(job.history)
+                if job.state in TERMINAL:
+                    yield sse("done", job.public())
+                    return
+                await changed.wait()
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+def _job_or_404(runner: JobRunner, job_id: str) -> Any:
+    job = runner.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"No job has the id '{job_id}'.")
+    return job
+
+
+async def _events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Settings,
+                  authorization: str | None) -> AsyncIterator[str]:
+    """The streamed chat: start, token..., done; or an error event if the upstream fails."""
+    gauges.active_streams += 1
+    upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
+    gauges.open_upstream_calls += 1
+    count = 0
+    try:
+        yield sse("start", {"max_tokens": body.max_tokens})
+        if settings.has_bug("auth-after-stream-start"):
+            check_token(authorization, settings)
+        while True:
+            try:
+                with anyio.fail_after(settings.upstream_timeout):
+                    token = await upstream.__anext__()
+            except StopAsyncIteration:
+                break
+            except (TimeoutError, httpx.HTTPError) as exc:
+                if settings.has_bug("no-error-event"):
+                    return
+                failure = map_upstream_error(exc, settings)
+                yield sse("error", {"kind": failure.kind, "message": failure.message,
+                                    "after_tokens": count})
+                return
+            count += 1
+            yield sse("token", {"index": count, "text": token})
+        if not settings.has_bug("no-done-event"):
+            yield sse("done", {"tokens": count})
+    finally:
+        await _close_upstream(upstream, settings)
+        gauges.open_upstream_calls -= 1
+        gauges.active_streams -= 1
+
+
+async def _close_upstream(upstream: Any, settings: Settings) -> None:
+    if settings.has_bug("leak-upstream-on-disconnect"):
+        return
+    if settings.has_bug("unshielded-cleanup"):
+        await upstream.aclose()
+        return
+    with anyio.CancelScope(shield=True):  # cleanup must finish even while being cancelled
+        await upstream.aclose()
+
+
+def _sync_events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Settings,
+                 authorization: str | None) -> Iterator[str]:
+    """The 'sync-stream-generator' bug: same events, from a thread; never cancelled."""
+    gauges.active_streams += 1
+    upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
+    gauges.open_upstream_calls += 1
+    count = 0
+    try:
+        yield sse("start", {"max_tokens": body.max_tokens})
+        while True:
+            try:
+                token = anyio.from_thread.run(upstream.__anext__)
+            except StopAsyncIteration:
+                break
+            count += 1
+            yield sse("token", {"index": count, "text": token})
+        yield sse("done", {"tokens": count})
+    finally:
+        anyio.from_thread.run(upstream.aclose)
+        gauges.open_upstream_calls -= 1
+        gauges.active_streams -= 1
+
+
+def create_broken_app() -> FastAPI:
+    """An app whose startup fails, for testing how a startup failure is reported."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        raise RuntimeError("the model configuration is missing")
+        yield
+
+    return FastAPI(lifespan=lifespan)
+
+
+app = create_app()
