@@ -9,6 +9,7 @@ coroutine is cancelled before the exception propagates, so no work keeps running
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
@@ -16,9 +17,12 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
+
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from .errors import UsageError
+from .errors import AsyncApiError, UsageError
 
 T = TypeVar("T")
 
@@ -59,10 +63,13 @@ class Runtime:
         future: Future[T] = self.portal.start_task_soon(func, *args)
         try:
             return future.result()
-        except BaseException:
+        except BaseException as exc:
             if not future.done():
                 future.cancel()
                 _wait_quietly(future)
+            single = _single_library_error(exc)
+            if single is not None:
+                raise single from None
             raise
 
     def make(self, factory: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -87,6 +94,15 @@ class Runtime:
             portal.call(portal.stop, True)
         finally:
             cm.__exit__(None, None, None)
+
+
+def _single_library_error(exc: BaseException) -> BaseException | None:
+    """A task group wraps errors in groups; a group holding one library error is that error."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    if isinstance(exc, AsyncApiError) and exc is not None:
+        return exc
+    return None
 
 
 def _wait_quietly(future: Future[Any]) -> None:

@@ -62,10 +62,10 @@ class HostedServer:
         self._task_group.start_soon(self._serve, sock)
         try:
             await self._wait_started()
-        except BaseException as exc:
+        except BaseException:
             self._server.should_exit = True
             self._task_group.cancel_scope.cancel()
-            await self._task_group.__aexit__(type(exc), exc, exc.__traceback__)
+            await self._task_group.__aexit__(None, None, None)
             sock.close()
             raise
         return self
@@ -73,6 +73,8 @@ class HostedServer:
     async def _serve(self, sock: socket.socket) -> None:
         try:
             await self._server.serve(sockets=[sock])
+        except SystemExit:
+            pass  # uvicorn exits this way when the app's startup fails; reported by the waiter
         finally:
             sock.close()
             self._stopped.set()

@@ -5,6 +5,7 @@ Run it alone with ``uvicorn sample_app.main:app``; the suites import it in-proce
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -255,6 +256,11 @@ def _sync_events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Se
         anyio.from_thread.run(upstream.aclose)
         gauges.open_upstream_calls -= 1
         gauges.active_streams -= 1
+
+
+def create_test_app() -> FastAPI:
+    """The app as configured by the environment, but with a short upstream timeout (0.3 s)."""
+    return create_app(dataclasses.replace(Settings.from_env(), upstream_timeout=0.3))
 
 
 def create_broken_app() -> FastAPI:

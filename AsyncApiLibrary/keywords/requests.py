@@ -34,7 +34,7 @@ class RequestKeywords(KeywordGroup):
         self,
         method: str,
         path: str,
-        json: Any = None,
+        json: dict | list | None = None,
         data: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,

@@ -29,7 +29,7 @@ class StreamKeywords(KeywordGroup):
         self,
         method: str,
         path: str,
-        json: Any = None,
+        json: dict | list | None = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         format: StreamFormat = "sse",
@@ -410,6 +410,17 @@ class StreamKeywords(KeywordGroup):
             + ("." if was_open else " (the server had already finished it).")
         )
         self._log_transcript(chosen)
+
+    @keyword
+    def disconnect_all_streams(self) -> None:
+        """Disconnects every stream that is still open. Handy in ``Test Teardown``.
+
+        Example:
+        | [Teardown] | `Disconnect All Streams` |
+        """
+        for name, chosen in list(self.state.streams.items()):
+            if chosen.state in ("open", "starting"):
+                self.disconnect_client(name)
 
     @keyword
     def expect_cleanup(self, timeout: timedelta = timedelta(seconds=2),

@@ -1,0 +1,40 @@
+*** Settings ***
+Documentation       The gateway opens its model client at startup and must close it at shutdown;
+...                 a startup failure must be reported, not swallowed.
+Resource            resources/gateway.resource
+Test Teardown       Close All Clients
+
+
+*** Test Cases ***
+Startup Runs Before The First Request
+    [Tags]    happy-path    lifecycle
+    Open Gateway
+    Lifecycle Should End With    startup
+    Send Request    GET    /health
+    Json Field Should Be    status    ok
+
+Shutdown Runs When The Client Is Closed
+    [Tags]    happy-path    lifecycle
+    Open Gateway
+    Close Client    gateway
+    Lifecycle Should End With    startup    shutdown
+
+Closing With A Stream Still Open Still Shuts Down
+    [Tags]    unhappy-path    lifecycle
+    Open Gateway
+    Install Fake Upstream    ${UPSTREAM}
+    Fake Hangs Until Cancelled
+    Start Chat Stream    hi
+    Expect Event    start
+    Close Client    gateway
+    Lifecycle Should End With    startup    shutdown
+
+An App That Fails At Startup Is Reported
+    [Tags]    unhappy-path    lifecycle
+    Run Keyword And Expect Error    *app 'sample_app.main:create_broken_app()' failed during startup*
+    ...    Open App    sample_app.main:create_broken_app()    mode=${MODE}
+
+The Gauges Start At Rest
+    [Tags]    happy-path    lifecycle    black-box
+    Open Gateway
+    Gauges Should Be At Rest
