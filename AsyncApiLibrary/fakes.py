@@ -94,6 +94,8 @@ class FakeCall:
 
     async def __anext__(self) -> str:
         if self._iterator is None:
+            self.iterated = True
+            self.fake.open_streams.add(self)
             self._iterator = self._tokens()
         if self.closed_at is not None:
             raise StopAsyncIteration
@@ -113,7 +115,8 @@ class FakeCall:
                 yield token
             if script.hang:
                 self.outcome = "hanging"
-                await anyio.sleep_forever()
+                await self.fake._removed.wait()
+                raise self.fake._removed_error()
             if script.fail_after is not None:
                 self.outcome = f"failed ({script.failure})"
                 raise script.error()
@@ -158,6 +161,7 @@ class FakeUpstream:
         self.called = anyio.Event()
         self._permits = 0
         self._permit_added = anyio.Event()
+        self._removed = anyio.Event()
 
     def __getattr__(self, method: str) -> Any:
         if method.startswith("_"):
@@ -189,9 +193,21 @@ class FakeUpstream:
 
     async def _take_permit(self) -> None:
         while self._permits <= 0:
+            if self._removed.is_set():
+                raise self._removed_error()
             self._permit_added = anyio.Event()
             await self._permit_added.wait()
         self._permits -= 1
+
+    def shutdown(self) -> None:
+        """The test removed the fake: calls still waiting on it fail instead of hanging."""
+        self._removed.set()
+        self._permit_added.set()
+
+    def _removed_error(self) -> Exception:
+        request = httpx.Request("POST", _FAKE_URL)
+        return httpx.RemoteProtocolError("The fake upstream was removed by the test.",
+                                         request=request)
 
     async def wait_called(self, count: int, timeout: float) -> bool:
         with anyio.move_on_after(timeout):

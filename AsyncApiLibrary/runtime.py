@@ -14,7 +14,6 @@ import threading
 import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 if sys.version_info < (3, 11):  # pragma: no cover
@@ -60,13 +59,21 @@ class Runtime:
         Any exception raised while waiting (Robot's timeout, KeyboardInterrupt) cancels
         the coroutine, waits briefly for its cancellation to finish, and is re-raised.
         """
-        future: Future[T] = self.portal.start_task_soon(func, *args)
+        finished = threading.Event()
+
+        async def tracked() -> T:
+            try:
+                return await func(*args)
+            finally:
+                finished.set()
+
+        future: Future[T] = self.portal.start_task_soon(tracked)
         try:
             return future.result()
         except BaseException as exc:
             if not future.done():
                 future.cancel()
-                _wait_quietly(future)
+                finished.wait(_CANCEL_WAIT)  # let the cancellation finish its cleanup
             single = _single_library_error(exc)
             if single is not None:
                 raise single from None
@@ -103,13 +110,6 @@ def _single_library_error(exc: BaseException) -> BaseException | None:
     if isinstance(exc, AsyncApiError) and exc is not None:
         return exc
     return None
-
-
-def _wait_quietly(future: Future[Any]) -> None:
-    try:
-        future.exception(timeout=_CANCEL_WAIT)
-    except (FutureTimeout, BaseException):  # noqa: BLE001 - cancellation is best effort here
-        pass
 
 
 def _close_leftover_runtimes() -> None:

@@ -220,19 +220,19 @@ async def _events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: S
         if not settings.has_bug("no-done-event"):
             yield sse("done", {"tokens": count})
     finally:
-        await _close_upstream(upstream, settings)
-        gauges.open_upstream_calls -= 1
         gauges.active_streams -= 1
+        await _close_upstream(upstream, settings, gauges)
 
 
-async def _close_upstream(upstream: Any, settings: Settings) -> None:
+async def _close_upstream(upstream: Any, settings: Settings, gauges: Gauges) -> None:
     if settings.has_bug("leak-upstream-on-disconnect"):
         return
     if settings.has_bug("unshielded-cleanup"):
         await upstream.aclose()
-        return
-    with anyio.CancelScope(shield=True):  # cleanup must finish even while being cancelled
-        await upstream.aclose()
+    else:
+        with anyio.CancelScope(shield=True):  # cleanup must finish even while being cancelled
+            await upstream.aclose()
+    gauges.open_upstream_calls -= 1
 
 
 def _sync_events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Settings,

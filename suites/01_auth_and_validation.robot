@@ -1,10 +1,12 @@
 *** Settings ***
-Documentation       A gateway that pays for every upstream call must refuse bad callers and bad
-...                 input before it spends anything: these checks come first in the request path.
-Resource            resources/gateway.resource
-Suite Setup         Open Gateway
-Suite Teardown      Close All Clients
-Test Teardown       Remove Fakes And Streams
+Documentation     A gateway that pays for every upstream call must refuse bad callers and bad
+...               input before it spends anything: these checks come first in the request path.
+
+Resource          resources/gateway.resource
+
+Suite Setup       Open Gateway
+Suite Teardown    Close All Clients
+Test Teardown     Remove Fakes And Streams
 
 
 *** Test Cases ***

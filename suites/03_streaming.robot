@@ -1,23 +1,27 @@
 *** Settings ***
-Documentation       A streamed reply is a contract read chunk by chunk: a start event, the tokens
-...                 in order, then exactly one done event; or, when the model fails half way, an
-...                 error event that says so. A final body alone would hide every one of these.
-Resource            resources/gateway.resource
-Suite Setup         Open Gateway
-Suite Teardown      Close All Clients
-Test Teardown       Remove Fakes And Streams
+Documentation     A streamed reply is a contract read chunk by chunk: a start event, the tokens
+...               in order, then exactly one done event; or, when the model fails half way, an
+...               error event that says so. A final body alone would hide every one of these.
+
+Resource          resources/gateway.resource
+
+Suite Setup       Open Gateway
+Suite Teardown    Close All Clients
+Test Teardown     Remove Fakes And Streams
+
+Test Tags         stream
 
 
 *** Test Cases ***
 Stream Delivers Start, Tokens In Order, Then Done
-    [Tags]    happy-path    stream
+    [Tags]    happy-path
     Given A Fake Model Streaming    Hel    lo    !
     Start Chat Stream    hi
     Expect Events In Order    start    token    token    token    done
     Stream Should Have Ended
 
 Stream Tokens Carry The Model's Text
-    [Tags]    happy-path    stream
+    [Tags]    happy-path
     Given A Fake Model Streaming    Hel    lo
     Start Chat Stream    hi
     Expect Event    start
@@ -27,7 +31,7 @@ Stream Tokens Carry The Model's Text
     Length Should Be    ${rest}    1
 
 Stream Is Read Incrementally As The Model Produces Tokens
-    [Tags]    happy-path    stream
+    [Tags]    happy-path
     Given A Paced Fake Model    one    two
     Start Chat Stream    hi
     Expect Event    start
@@ -39,7 +43,7 @@ Stream Is Read Incrementally As The Model Produces Tokens
     Expect Done Event
 
 A Read That Times Out Leaves The Stream Usable
-    [Tags]    unhappy-path    stream    timeout
+    [Tags]    unhappy-path    timeout
     Given A Paced Fake Model    one
     Start Chat Stream    hi
     Expect Event    start
@@ -49,7 +53,7 @@ A Read That Times Out Leaves The Stream Usable
     Expect Event    token
 
 Model Timing Out Mid-Stream Ends With An Error Event
-    [Tags]    unhappy-path    stream    upstream
+    [Tags]    unhappy-path    upstream
     Given A Fake Model Streaming    a    b    c
     Fake Times Out    after_tokens=2
     Start Chat Stream    hi
@@ -59,7 +63,7 @@ Model Timing Out Mid-Stream Ends With An Error Event
     Stream Should Have Ended
 
 Model Rate Limited Mid-Stream Ends With An Error Event
-    [Tags]    unhappy-path    stream    upstream
+    [Tags]    unhappy-path    upstream
     Given A Fake Model Streaming    a    b
     Fake Fails With Status    429    retry_after=3    after_tokens=1
     Start Chat Stream    hi
@@ -67,7 +71,7 @@ Model Rate Limited Mid-Stream Ends With An Error Event
     Should Be Equal    ${error.json}[kind]    upstream_rate_limited
 
 Model Hanging Up Mid-Stream Ends With An Error Event
-    [Tags]    unhappy-path    stream    upstream
+    [Tags]    unhappy-path    upstream
     Given A Fake Model Streaming    a    b    c
     Fake Hangs Up    after_tokens=1
     Start Chat Stream    hi
@@ -76,7 +80,7 @@ Model Hanging Up Mid-Stream Ends With An Error Event
     Expect Cleanup
 
 Model Stalling Mid-Stream Is Cut Off By The Gateway's Deadline
-    [Tags]    unhappy-path    stream    upstream    cancellation
+    [Tags]    unhappy-path    upstream    cancellation
     Given A Fake Model Streaming    a    b
     Fake Hangs Until Cancelled    after_tokens=1
     Start Chat Stream    hi
@@ -86,7 +90,7 @@ Model Stalling Mid-Stream Is Cut Off By The Gateway's Deadline
     Fake Should Be Closed
 
 A Stream That Fails Is Never Reported As Done
-    [Tags]    unhappy-path    stream
+    [Tags]    unhappy-path
     Given A Fake Model Streaming    a    b
     Fake Fails With Status    500    after_tokens=1
     Start Chat Stream    hi
@@ -94,7 +98,7 @@ A Stream That Fails Is Never Reported As Done
     ...    Expect Done Event
 
 Reading Past The End Of A Stream Fails Clearly
-    [Tags]    unhappy-path    stream
+    [Tags]    unhappy-path
     Given A Fake Model Streaming    a
     Start Chat Stream    hi
     Expect Done Event
@@ -102,7 +106,7 @@ Reading Past The End Of A Stream Fails Clearly
     ...    Read Next Event
 
 The First Token Arrives Promptly And Without Long Gaps
-    [Tags]    happy-path    stream    timing
+    [Tags]    happy-path    timing
     Given A Fake Model Streaming    a    b    c
     Start Chat Stream    hi
     First Chunk Should Arrive Within    2s

@@ -1,11 +1,13 @@
 *** Settings ***
-Documentation       Users close the tab mid-answer. Each time, the gateway must stop generating,
-...                 close its upstream call (which costs money while open) and finish its
-...                 handler, whatever point of the stream the disconnect hits.
-Resource            resources/gateway.resource
-Suite Setup         Open Gateway
-Suite Teardown      Close All Clients
-Test Teardown       Remove Fakes And Streams
+Documentation     Users close the tab mid-answer. Each time, the gateway must stop generating,
+...               close its upstream call (which costs money while open) and finish its
+...               handler, whatever point of the stream the disconnect hits.
+
+Resource          resources/gateway.resource
+
+Suite Setup       Open Gateway
+Suite Teardown    Close All Clients
+Test Teardown     Remove Fakes And Streams
 
 
 *** Test Cases ***

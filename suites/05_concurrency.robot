@@ -1,21 +1,25 @@
 *** Settings ***
-Documentation       Many users talk to the gateway at once. No request may see another's prompt
-...                 or tokens: state shared between requests shows up only under concurrency.
-Resource            resources/gateway.resource
-Suite Setup         Open Gateway
-Suite Teardown      Close All Clients
-Test Teardown       Remove Fakes And Streams
+Documentation     Many users talk to the gateway at once. No request may see another's prompt
+...               or tokens: state shared between requests shows up only under concurrency.
+
+Resource          resources/gateway.resource
+
+Suite Setup       Open Gateway
+Suite Teardown    Close All Clients
+Test Teardown     Remove Fakes And Streams
+
+Test Tags         concurrency
 
 
 *** Test Cases ***
 Fifty Concurrent Chats Each Get Their Own Reply
-    [Tags]    unhappy-path    concurrency
+    [Tags]    unhappy-path
     ${messages}=    Evaluate    [f"user {i} asks" for i in range(50)]
     ${replies}=    Send Chats Concurrently    ${messages}
     Every Reply Should Echo Its Own Message    ${replies}
 
 Two Interleaved Streams Do Not Mix Their Tokens
-    [Tags]    unhappy-path    concurrency    stream
+    [Tags]    unhappy-path    stream
     Start Chat Stream    alpha    name=first
     Start Chat Stream    beta    name=second
     Expect Event    start    stream=second
@@ -26,7 +30,7 @@ Two Interleaved Streams Do Not Mix Their Tokens
     Token Should Be    first    alpha
 
 Concurrent Chats All Succeed
-    [Tags]    happy-path    concurrency
+    [Tags]    happy-path
     ${messages}=    Evaluate    ["hi"] * 20
     ${replies}=    Send Chats Concurrently    ${messages}
     Length Should Be    ${replies}    20
@@ -38,8 +42,7 @@ Every Reply Should Echo Its Own Message
     [Documentation]    Cross-talk check: reply i must mention prompt i.
     [Arguments]    ${replies}
     FOR    ${response}    IN    @{replies}
-        VAR    ${body}    ${response.json()}
-        Should Be Equal    ${body}[reply]    Echo: ${body}[message]
+        Should Be Equal    ${response.json()}[reply]    Echo: ${response.json()}[message]
     END
 
 Token Should Be

@@ -1,26 +1,30 @@
 *** Settings ***
-Documentation       The gateway opens its model client at startup and must close it at shutdown;
-...                 a startup failure must be reported, not swallowed.
-Resource            resources/gateway.resource
-Test Teardown       Close All Clients
+Documentation    The gateway opens its model client at startup and must close it at shutdown;
+...              a startup failure must be reported, not swallowed.
+
+Resource         resources/gateway.resource
+
+Test Teardown    Close All Clients
+
+Test Tags        lifecycle
 
 
 *** Test Cases ***
 Startup Runs Before The First Request
-    [Tags]    happy-path    lifecycle
+    [Tags]    happy-path
     Open Gateway
     Lifecycle Should End With    startup
     Send Request    GET    /health
     Json Field Should Be    status    ok
 
 Shutdown Runs When The Client Is Closed
-    [Tags]    happy-path    lifecycle
+    [Tags]    happy-path
     Open Gateway
     Close Client    gateway
     Lifecycle Should End With    startup    shutdown
 
 Closing With A Stream Still Open Still Shuts Down
-    [Tags]    unhappy-path    lifecycle
+    [Tags]    unhappy-path
     Open Gateway
     Install Fake Upstream    ${UPSTREAM}
     Fake Hangs Until Cancelled
@@ -30,11 +34,11 @@ Closing With A Stream Still Open Still Shuts Down
     Lifecycle Should End With    startup    shutdown
 
 An App That Fails At Startup Is Reported
-    [Tags]    unhappy-path    lifecycle
+    [Tags]    unhappy-path
     Run Keyword And Expect Error    *app 'sample_app.main:create_broken_app()' failed during startup*
     ...    Open App    sample_app.main:create_broken_app()    mode=${MODE}
 
 The Gauges Start At Rest
-    [Tags]    happy-path    lifecycle    black-box
+    [Tags]    happy-path    black-box
     Open Gateway
     Gauges Should Be At Rest

@@ -85,6 +85,7 @@ class FakeKeywords(KeywordGroup):
 
     def _uninstall(self, name: str) -> None:
         installed = self.state.fakes.pop(name)
+        self._run(_call_in_loop, installed.fake.shutdown)
         app = installed.target.user_app
         overrides = getattr(app, "dependency_overrides", {})
         overrides.pop(installed.dependency, None)

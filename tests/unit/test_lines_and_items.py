@@ -1,0 +1,59 @@
+import pytest
+
+from AsyncApiLibrary.errors import ExpectationFailed, UsageError
+from AsyncApiLibrary.items import DoneRule, StreamItem, matches_pattern
+from AsyncApiLibrary.jsonpath import lookup
+from AsyncApiLibrary.lines import LineDecoder
+
+
+def test_lines_split_across_chunks_and_skip_blanks():
+    decoder = LineDecoder()
+    assert decoder.feed(b'{"a": 1}\n{"b"') == ['{"a": 1}']
+    assert decoder.feed(b': 2}\r\n\n') == ['{"b": 2}']
+    assert decoder.feed(b"tail") == []
+    assert decoder.flush() == ["tail"]
+
+
+@pytest.mark.parametrize(("spec", "kind", "value"), [
+    ("event:done", "event", "done"), ("data:[DONE]", "data", "[DONE]"),
+    ("openai", "data", "[DONE]"), ("OpenAI", "data", "[DONE]"),
+])
+def test_done_conventions(spec, kind, value):
+    rule = DoneRule.parse(spec)
+    assert (rule.kind, rule.value) == (kind, value)
+
+
+@pytest.mark.parametrize("spec", ["done", "event:", "stop:x", ""])
+def test_unknown_done_convention_is_refused(spec):
+    with pytest.raises(UsageError, match="Done convention .* is unknown; use 'event:NAME'"):
+        DoneRule.parse(spec)
+
+
+def test_done_rule_matches_sse_events_and_json_lines():
+    done_event = StreamItem(0, "event", "{}", 0.0, event="done")
+    line = StreamItem(1, "line", '{"type": "done"}', 0.0)
+    sentinel = StreamItem(2, "event", "[DONE]", 0.0, event="message")
+    assert DoneRule.parse("event:done").matches(done_event)
+    assert DoneRule.parse("event:done").matches(line)
+    assert not DoneRule.parse("event:done").matches(sentinel)
+    assert DoneRule.parse("openai").matches(sentinel)
+
+
+def test_item_json_error_names_the_item():
+    item = StreamItem(3, "line", "not json", 0.0)
+    with pytest.raises(ExpectationFailed, match="line 3 is not JSON: 'not json'."):
+        _ = item.json
+
+
+def test_patterns_glob_and_regexp():
+    item = StreamItem(0, "event", "x", 0.0, event="token")
+    assert matches_pattern(item, "tok*")
+    assert matches_pattern(item, "regexp:t.k.n")
+    assert not matches_pattern(item, "done")
+
+
+def test_json_path_lookup_and_its_error():
+    doc = {"detail": [{"loc": ["body", "message"]}]}
+    assert lookup(doc, "detail.0.loc.1") == "message"
+    with pytest.raises(ExpectationFailed, match="no 'x' at detail.0"):
+        lookup(doc, "detail.0.x")

@@ -1,0 +1,77 @@
+import threading
+
+import anyio
+import pytest
+
+from AsyncApiLibrary.errors import UsageError
+from AsyncApiLibrary.runtime import Runtime
+
+
+class Interrupt(Exception):
+    """Stands in for the exception Robot's [Timeout] raises in the main thread."""
+
+
+def test_loop_keeps_running_between_calls():
+    runtime = Runtime()
+    try:
+        progress = threading.Event()
+
+        async def background():
+            await anyio.lowlevel.checkpoint()
+            progress.set()  # runs while no keyword (runtime.run) is active
+            await anyio.sleep_forever()
+
+        runtime.portal.start_task_soon(background)
+        assert progress.wait(5)
+    finally:
+        runtime.close()
+
+
+def test_an_interrupted_wait_cancels_the_coroutine():
+    runtime = Runtime()
+    started = threading.Event()
+    outcome = {}
+
+    async def hang():
+        try:
+            started.set()
+            await anyio.sleep_forever()
+        except anyio.get_cancelled_exc_class():
+            outcome["cancelled"] = True
+            raise
+
+    timer = None
+    try:
+        import signal
+
+        def interrupt(signum, frame):
+            raise Interrupt()
+
+        previous = signal.signal(signal.SIGALRM, interrupt)
+        timer = threading.Thread(target=lambda: (started.wait(5), signal.raise_signal(signal.SIGALRM)))
+        # raise_signal from another thread still runs the handler in the main thread
+        timer.start()
+        with pytest.raises(Interrupt):
+            runtime.run(hang)
+        assert outcome == {"cancelled": True}
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        if timer is not None:
+            timer.join()
+        runtime.close()
+
+
+def test_closed_runtime_refuses_work_with_a_sentence():
+    runtime = Runtime()
+    runtime.close()
+    with pytest.raises(UsageError, match="The library's event loop has already been shut down."):
+        runtime.run(anyio.lowlevel.checkpoint)
+
+
+def test_close_stops_the_loop_thread():
+    before = threading.active_count()
+    runtime = Runtime()
+    runtime.run(anyio.lowlevel.checkpoint)
+    assert threading.active_count() > before
+    runtime.close()
+    assert threading.active_count() == before

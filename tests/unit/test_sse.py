@@ -1,0 +1,55 @@
+"""The SSE decoder against the WHATWG event-stream rules, case by case."""
+
+import pytest
+
+from AsyncApiLibrary.sse import SseDecoder, SseEvent
+
+CASES = [
+    ("simple", [b"data: hi\n\n"], [SseEvent("message", "hi", "", None)]),
+    ("named event", [b"event: token\ndata: x\n\n"], [SseEvent("token", "x", "", None)]),
+    ("multi-line data joins with newline", [b"data: a\ndata: b\n\n"],
+     [SseEvent("message", "a\nb", "", None)]),
+    ("comment is not an event", [b": ping\n\n"], []),
+    ("comment between fields", [b"data: a\n: ping\ndata: b\n\n"],
+     [SseEvent("message", "a\nb", "", None)]),
+    ("empty data is not dispatched", [b"event: x\n\n"], []),
+    ("data with no value is an empty line of data", [b"data\ndata\n\n"],
+     [SseEvent("message", "\n", "", None)]),
+    ("only one leading space is removed", [b"data:  two\n\n"],
+     [SseEvent("message", " two", "", None)]),
+    ("no space after colon", [b"data:x\n\n"], [SseEvent("message", "x", "", None)]),
+    ("id persists", [b"id: 7\ndata: a\n\ndata: b\n\n"],
+     [SseEvent("message", "a", "7", None), SseEvent("message", "b", "7", None)]),
+    ("id with NULL is ignored", [b"id: 1\ndata: a\n\nid: 2\x00\ndata: b\n\n"],
+     [SseEvent("message", "a", "1", None), SseEvent("message", "b", "1", None)]),
+    ("retry persists, digits only", [b"retry: 300\ndata: a\n\nretry: x1\ndata: b\n\n"],
+     [SseEvent("message", "a", "", 300), SseEvent("message", "b", "", 300)]),
+    ("event name resets after dispatch", [b"event: t\ndata: a\n\ndata: b\n\n"],
+     [SseEvent("t", "a", "", None), SseEvent("message", "b", "", None)]),
+    ("CRLF line ends", [b"data: a\r\n\r\n"], [SseEvent("message", "a", "", None)]),
+    ("CR line ends", [b"data: a\r\r"], [SseEvent("message", "a", "", None)]),
+    ("CRLF split across chunks", [b"data: a\r", b"\n\r", b"\n"],
+     [SseEvent("message", "a", "", None)]),
+    ("field split across chunks", [b"da", b"ta: he", b"llo\n", b"\n"],
+     [SseEvent("message", "hello", "", None)]),
+    ("utf-8 split across chunks", [b"data: \xc3", b"\xa9\n\n"],
+     [SseEvent("message", "\u00e9", "", None)]),
+    ("BOM at start is dropped", [b"\xef\xbb\xbfdata: a\n\n"], [SseEvent("message", "a", "", None)]),
+    ("unknown field is ignored", [b"foo: bar\ndata: a\n\n"], [SseEvent("message", "a", "", None)]),
+    ("unterminated event at end is discarded", [b"data: a\n\ndata: b\n"],
+     [SseEvent("message", "a", "", None)]),
+    ("openai sentinel is plain data", [b"data: [DONE]\n\n"],
+     [SseEvent("message", "[DONE]", "", None)]),
+    ("ping after an id is still not an event", [b"id: 1\ndata: a\n\n: ping\n\n"],
+     [SseEvent("message", "a", "1", None)]),
+]
+
+
+@pytest.mark.parametrize(("chunks", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_decoder_follows_the_spec(chunks, expected):
+    decoder = SseDecoder()
+    events = []
+    for chunk in chunks:
+        events += decoder.feed(chunk)
+    events += decoder.flush()
+    assert events == expected

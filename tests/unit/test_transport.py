@@ -1,0 +1,115 @@
+import anyio
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from AsyncApiLibrary.transport import StreamingASGITransport
+
+from .apps import GatedStream, crashing_app, until_disconnect_app
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_chunk_one_arrives_before_the_app_produces_chunk_two():
+    app = GatedStream(chunks=3)
+    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
+                                 base_url="http://t") as client:
+        async with client.stream("GET", "/") as response:
+            chunks = response.aiter_bytes()
+            app.release()
+            assert await chunks.__anext__() == b"chunk0;"
+            assert app.sent == 1  # the app is parked until the test releases chunk 2
+            app.release()
+            assert await chunks.__anext__() == b"chunk1;"
+            assert app.sent == 2
+            app.release()
+            assert await chunks.__anext__() == b"chunk2;"
+            with pytest.raises(StopAsyncIteration):
+                await chunks.__anext__()
+
+
+async def test_an_app_that_ignores_the_disconnect_is_cancelled_after_the_grace():
+    app = GatedStream(chunks=5)
+    transport = StreamingASGITransport(app, disconnect_grace=0)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.send(client.build_request("GET", "/"), stream=True)
+        app.release()
+        assert await response.aiter_bytes().__anext__() == b"chunk0;"
+        await response.aclose()
+        with anyio.fail_after(2):
+            # The app is parked on the gate and never reads; the (zero) grace cancels it.
+            await app.finally_ran.wait()
+    assert transport.forced_cancellations == 1
+
+
+async def test_app_that_listens_sees_the_disconnect():
+    until_disconnect_app.saw_disconnect = False
+    transport = StreamingASGITransport(until_disconnect_app, disconnect_grace=5)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.send(client.build_request("GET", "/"), stream=True)
+        assert await response.aiter_bytes().__anext__() == b"first"
+        await response.aclose()
+        with anyio.fail_after(2):
+            while not until_disconnect_app.saw_disconnect:
+                await anyio.lowlevel.checkpoint()
+    assert transport.forced_cancellations == 0
+
+
+async def test_scope_says_spec_version_2_3():
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen.update(scope)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
+                                 base_url="http://t") as client:
+        response = await client.get("/x?q=1")
+    assert response.status_code == 204
+    assert seen["asgi"]["spec_version"] == "2.3"
+    assert seen["path"] == "/x" and seen["query_string"] == b"q=1"
+
+
+async def test_unhandled_app_exception_becomes_a_500(caplog):
+    async with httpx.AsyncClient(transport=StreamingASGITransport(crashing_app),
+                                 base_url="http://t") as client:
+        response = await client.get("/")
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+    assert "The app raised RuntimeError while handling GET /." in caplog.text
+
+
+async def test_lifespan_runs_through_the_manager():
+    app = GatedStream()
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(transport=StreamingASGITransport(manager.app),
+                                     base_url="http://t"):
+            assert app.lifespan == ["startup"]
+    assert app.lifespan == ["startup", "shutdown"]
+
+
+async def test_small_buffer_applies_backpressure():
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for index in range(10):
+            app.sent = index + 1
+            await send({"type": "http.response.body", "body": b"x", "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    app.sent = 0
+    transport = StreamingASGITransport(app, buffer_size=2)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with client.stream("GET", "/") as response:
+            for _ in range(5):
+                await anyio.lowlevel.checkpoint()
+            assert app.sent <= 3  # two parts buffered, the third waits for the reader
+            body = b"".join([part async for part in response.aiter_bytes()])
+    assert body == b"x" * 10
+
+
+def test_negative_buffer_is_refused():
+    from AsyncApiLibrary.errors import UsageError
+
+    with pytest.raises(UsageError, match="Buffer size must be 0 or more, got -1."):
+        StreamingASGITransport(crashing_app, buffer_size=-1)
