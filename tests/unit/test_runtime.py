@@ -47,15 +47,16 @@ def test_an_interrupted_wait_cancels_the_coroutine():
         def interrupt(signum, frame):
             raise Interrupt()
 
-        previous = signal.signal(signal.SIGALRM, interrupt)
-        timer = threading.Thread(target=lambda: (started.wait(5), signal.raise_signal(signal.SIGALRM)))
-        # raise_signal from another thread still runs the handler in the main thread
+        previous = signal.signal(signal.SIGUSR1, interrupt)
+        main_id = threading.main_thread().ident
+        timer = threading.Thread(target=lambda: (started.wait(5), signal.pthread_kill(main_id, signal.SIGUSR1)))
+        # Robot's [Timeout] is a signal handled in the main thread while it waits
         timer.start()
         with pytest.raises(Interrupt):
             runtime.run(hang)
         assert outcome == {"cancelled": True}
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGUSR1, previous)
         if timer is not None:
             timer.join()
         runtime.close()
