@@ -10,7 +10,6 @@ cancelled, so tests can assert how the app used it.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -88,9 +87,7 @@ class FakeCall:
 
     # -- as an async iterator ----------------------------------------------------------
     def __aiter__(self) -> FakeCall:
-        self.iterated = True
-        self.fake.open_streams.add(self)
-        return self
+        return self  # registration as an open stream happens at the first __anext__
 
     async def __anext__(self) -> str:
         if self._iterator is None:
@@ -231,5 +228,3 @@ class FakeUpstream:
         self.open_streams.clear()
         self.set_script(Script())
 
-
-INFINITE = math.inf

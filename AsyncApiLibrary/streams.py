@@ -84,12 +84,6 @@ class LiveStream:
         items = "; ".join(item.summary() for item in self.recent)
         return f"last {len(self.recent)} read: {items}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.state == "open" or (
-            self.state in ("ended", "failed") and self._receive.statistics().current_buffer_used > 0
-        )
-
     # -- lifecycle --------------------------------------------------------------------
     async def open(self, client: httpx.AsyncClient, task_group: Any) -> None:
         self.sent_at = time.perf_counter()
@@ -229,7 +223,3 @@ class LiveStream:
         with anyio.move_on_after(timeout):
             await self._pump_done.wait()
         return self._pump_done.is_set()
-
-    @property
-    def unread(self) -> int:
-        return self._receive.statistics().current_buffer_used

@@ -231,7 +231,7 @@ class StreamKeywords(KeywordGroup):
         chosen = self._stream(stream)
         items: list[StreamItem] = []
         while True:
-            item = self._read_for_done(chosen, timeout, items, "the done event")
+            item = self._read_for_done(chosen, timeout, "the done event")
             if chosen.done.matches(item):
                 self._log_transcript(chosen)
                 return items
@@ -244,7 +244,7 @@ class StreamKeywords(KeywordGroup):
             items.append(item)
 
     def _read_for_done(self, chosen: LiveStream, timeout: timedelta | None,
-                       items: list[StreamItem], goal: str) -> StreamItem:
+                       goal: str) -> StreamItem:
         try:
             return self._read(chosen, timeout)
         except StreamFailure as exc:
@@ -264,7 +264,7 @@ class StreamKeywords(KeywordGroup):
         chosen = self._stream(stream)
         items: list[StreamItem] = []
         while True:
-            item = self._read_for_done(chosen, timeout, items, "an error event")
+            item = self._read_for_done(chosen, timeout, "an error event")
             if item.name == chosen.error_event:
                 self._log_transcript(chosen)
                 return item
