@@ -42,7 +42,7 @@ class StreamItem:
                 self._json = json.loads(self.data)
             except ValueError:
                 raise ExpectationFailed(
-                    f"{self.describe()} is not JSON: {_short(self.data)}."
+                    f"{self.describe().capitalize()} is not JSON: {_short(self.data)}."
                 ) from None
         return self._json
 
@@ -112,5 +112,4 @@ def matches_pattern(item: StreamItem, pattern: str) -> bool:
 
 
 def _short(text: str, limit: int = 120) -> str:
-    text = text.replace("\n", "\\n")
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")

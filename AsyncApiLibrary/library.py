@@ -134,8 +134,9 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
         """Close everything this instance owns; used by the listener's ``close``."""
         try:
             self.close_all_clients()
+            self.remove_all_fakes()
         except Exception as exc:  # keep going: the loop must stop regardless
-            logger.warn(f"Closing the clients failed: {exc}")
+            logger.warn(f"Closing the clients and fakes failed: {exc}")
         finally:
             self.state.runtime.close()
             self.state.app_log.detach()

@@ -58,11 +58,14 @@ class OpenTarget:
 
 @dataclass
 class InstalledFake:
+    """A fake in place of an app dependency (``target`` set) or serving HTTP (``closer`` set)."""
+
     fake: FakeUpstream
-    target: Target
+    target: Target | None
     dependency: Any
     dependency_path: str
     installed_in_test: bool
+    closer: Any = None
 
 
 @dataclass

@@ -66,7 +66,10 @@ class OpenAICompatibleClient:
         response = await self._client.post("/v1/chat/completions",
                                            json=self._body(prompt, max_tokens, False))
         response.raise_for_status()
-        return response.json()["choices"][0]["message"]["content"]
+        try:
+            return response.json()["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise _malformed(response.request, "reply") from None
 
     async def stream(self, *, prompt: str, max_tokens: int) -> AsyncIterator[str]:
         body = self._body(prompt, max_tokens, True)
@@ -80,10 +83,23 @@ class OpenAICompatibleClient:
                 payload = line[5:].strip()
                 if payload == "[DONE]":
                     return
-                delta = json.loads(payload)["choices"][0].get("delta", {})
+                try:
+                    chunk = json.loads(payload)
+                    if "error" in chunk:
+                        message = chunk["error"].get("message", "no message")
+                        raise httpx.RemoteProtocolError(
+                            f"The upstream reported an error mid-stream: {message}",
+                            request=response.request)
+                    delta = chunk["choices"][0].get("delta", {})
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                    raise _malformed(response.request, "stream chunk") from None
                 if delta.get("content"):
                     yield delta["content"]
             raise httpx.RemoteProtocolError("The upstream stream ended without [DONE].")
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _malformed(request: httpx.Request, what: str) -> httpx.RemoteProtocolError:
+    return httpx.RemoteProtocolError(f"The upstream sent a malformed {what}.", request=request)

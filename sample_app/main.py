@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -69,8 +69,15 @@ def map_upstream_error(exc: BaseException, settings: Settings) -> UpstreamFailur
                            f"The model could not be reached ({type(exc).__name__}).")
 
 
+Renderer = Callable[[str, dict[str, Any]], str]
+
+
 def sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+def ndjson(event: str, data: dict[str, Any]) -> str:
+    return json.dumps({"type": event, **data}) + "\n"
 
 
 def _make_llm(settings: Settings) -> LLMClient:
@@ -133,19 +140,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gauges.requests_served += 1
         return {"reply": reply, "message": body.message}
 
-    @app.post("/chat/stream")
-    async def chat_stream(request: Request, body: ChatRequest,
-                          llm: LLMClient = Depends(get_llm_client),
-                          gauges: Gauges = Depends(get_gauges)) -> StreamingResponse:
+    def streamed_chat(request: Request, body: ChatRequest, llm: LLMClient, gauges: Gauges,
+                      render: Renderer, media_type: str) -> StreamingResponse:
         authorization = request.headers.get("authorization")
         if not settings.has_bug("auth-after-stream-start"):
             check_token(authorization, settings)
         if settings.has_bug("sync-stream-generator"):
-            chunks: Any = _sync_events(body, llm, gauges, settings, authorization)
+            chunks: Any = _sync_events(body, llm, gauges, settings, authorization, render)
         else:
-            chunks = _events(body, llm, gauges, settings, authorization)
-        return StreamingResponse(chunks, media_type="text/event-stream",
+            chunks = _events(body, llm, gauges, settings, authorization, render)
+        return StreamingResponse(chunks, media_type=media_type,
                                  headers={"Cache-Control": "no-cache"})
+
+    @app.post("/chat/stream")
+    async def chat_stream(request: Request, body: ChatRequest,
+                          llm: LLMClient = Depends(get_llm_client),
+                          gauges: Gauges = Depends(get_gauges)) -> StreamingResponse:
+        """The reply as Server-Sent Events: start, token..., done (or error)."""
+        return streamed_chat(request, body, llm, gauges, sse, "text/event-stream")
+
+    @app.post("/chat/ndjson")
+    async def chat_ndjson(request: Request, body: ChatRequest,
+                          llm: LLMClient = Depends(get_llm_client),
+                          gauges: Gauges = Depends(get_gauges)) -> StreamingResponse:
+        """The same reply as JSON lines: one object a line, its kind in ``type``."""
+        return streamed_chat(request, body, llm, gauges, ndjson, "application/x-ndjson")
 
     @app.post("/jobs", status_code=202)
     async def submit_job(body: JobRequest, request: Request,
@@ -192,14 +211,14 @@ def _job_or_404(runner: JobRunner, job_id: str) -> Any:
 
 
 async def _events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Settings,
-                  authorization: str | None) -> AsyncIterator[str]:
+                  authorization: str | None, render: Renderer) -> AsyncIterator[str]:
     """The streamed chat: start, token..., done; or an error event if the upstream fails."""
     gauges.active_streams += 1
     upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
     gauges.open_upstream_calls += 1
     count = 0
     try:
-        yield sse("start", {"max_tokens": body.max_tokens})
+        yield render("start", {"max_tokens": body.max_tokens})
         if settings.has_bug("auth-after-stream-start"):
             check_token(authorization, settings)
         while True:
@@ -212,13 +231,13 @@ async def _events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: S
                 if settings.has_bug("no-error-event"):
                     return
                 failure = map_upstream_error(exc, settings)
-                yield sse("error", {"kind": failure.kind, "message": failure.message,
+                yield render("error", {"kind": failure.kind, "message": failure.message,
                                     "after_tokens": count})
                 return
             count += 1
-            yield sse("token", {"index": count, "text": token})
+            yield render("token", {"index": count, "text": token})
         if not settings.has_bug("no-done-event"):
-            yield sse("done", {"tokens": count})
+            yield render("done", {"tokens": count})
     finally:
         gauges.active_streams -= 1
         await _close_upstream(upstream, settings, gauges)
@@ -236,22 +255,22 @@ async def _close_upstream(upstream: Any, settings: Settings, gauges: Gauges) -> 
 
 
 def _sync_events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Settings,
-                 authorization: str | None) -> Iterator[str]:
+                 authorization: str | None, render: Renderer) -> Iterator[str]:
     """The 'sync-stream-generator' bug: same events, from a thread; never cancelled."""
     gauges.active_streams += 1
     upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
     gauges.open_upstream_calls += 1
     count = 0
     try:
-        yield sse("start", {"max_tokens": body.max_tokens})
+        yield render("start", {"max_tokens": body.max_tokens})
         while True:
             try:
                 token = anyio.from_thread.run(upstream.__anext__)
             except StopAsyncIteration:
                 break
             count += 1
-            yield sse("token", {"index": count, "text": token})
-        yield sse("done", {"tokens": count})
+            yield render("token", {"index": count, "text": token})
+        yield render("done", {"tokens": count})
     finally:
         anyio.from_thread.run(upstream.aclose)
         gauges.open_upstream_calls -= 1

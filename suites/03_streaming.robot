@@ -112,3 +112,35 @@ The First Token Arrives Promptly And Without Long Gaps
     First Chunk Should Arrive Within    2s
     Expect Done Event
     Largest Gap Should Be Below    2s
+
+The Same Reply As JSON Lines Ends With A Done Line
+    [Documentation]    ``/chat/ndjson`` streams one JSON object a line; each line's ``type``
+    ...    field names it, so the event keywords work on lines too.
+    [Tags]    happy-path    ndjson
+    Given A Fake Model Streaming    Hel    lo
+    Start Chat Stream    hi    path=/chat/ndjson    format=lines
+    Expect Events In Order    start    token
+    ${second}=    Read Next Chunk
+    Should Be Equal    ${second.json}[text]    lo
+    Expect Done Event
+
+A JSON Lines Stream That Fails Ends With An Error Line
+    [Tags]    unhappy-path    ndjson
+    Given A Fake Model Streaming    a    b
+    Fake Times Out    after_tokens=1
+    Start Chat Stream    hi    path=/chat/ndjson    format=lines
+    ${error}=    Expect Error Event
+    Should Be Equal    ${error.json}[kind]    upstream_timeout
+    Stream Should Have Ended
+
+Raw Chunks Arrive As The Model Produces Them
+    [Documentation]    ``format=raw`` hands over the bytes as they arrived, without decoding.
+    [Tags]    happy-path    raw
+    Given A Paced Fake Model    one
+    Start Chat Stream    hi    format=raw
+    ${start}=    Read Next Chunk
+    Should Start With    ${start.data}    event: start
+    Stream Should Be Open
+    Release Next Token
+    ${token}=    Read Next Chunk
+    Should Contain    ${token.data}    "text": "one"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any, Literal
 
+import anyio
+import httpx
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..errors import UsageError
+from ..errors import DeadlineExceeded, UsageError
 from ..masking import secret_value
 from ..state import KeywordGroup, OpenTarget, seconds
 from ..targets import Target, TargetOptions
@@ -189,6 +192,31 @@ class ConnectionKeywords(KeywordGroup):
         target.client.headers[name] = secret_value(value)
 
     @keyword
+    def wait_until_service_is_up(self, path: str = "/health",
+                                 timeout: timedelta = timedelta(seconds=15),
+                                 alias: str | None = None) -> None:
+        """Waits until ``GET path`` of the client's service answers with a status below 500.
+
+        For a service started by the test itself (Process library, a container): refused
+        connections and 5xx answers are retried until ``timeout``, which then fails with
+        the last error seen. No fixed sleep is needed before the first request.
+
+        Example:
+        | `Open Url` | http://127.0.0.1:${port} | alias=gateway |
+        | `Wait Until Service Is Up` | /health | timeout=20s |
+        """
+        target = self._target(alias)
+        limit = seconds(timeout, 15.0)
+        request = self._build(target, "GET", path, None, None, None, None)
+        waited, last = self._run(_wait_up, target, request, limit)
+        if waited is None:
+            raise DeadlineExceeded(
+                f"The service at {target.base_url} did not answer GET {path} within "
+                f"{limit:g} s; last outcome: {last}."
+            )
+        logger.info(f"The service at {target.base_url} answered GET {path} after {waited:.0f} ms.")
+
+    @keyword
     def get_base_url(self, alias: str | None = None) -> str:
         """Returns the base URL of the client (in server mode, ``http://127.0.0.1:PORT``).
 
@@ -196,3 +224,23 @@ class ConnectionKeywords(KeywordGroup):
         | ${url} = | `Get Base Url` |
         """
         return self._target(alias).base_url
+
+
+_UP_POLL = 0.05
+
+
+async def _wait_up(target: Target, request: httpx.Request, limit: float) -> tuple[float | None, str]:
+    started = time.perf_counter()
+    last = "no answer yet"
+    with anyio.move_on_after(limit):
+        while True:
+            try:
+                response = await target.client.send(request)
+                await response.aclose()
+                last = f"status {response.status_code}"
+                if response.status_code < 500:
+                    return (time.perf_counter() - started) * 1000, last
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            await anyio.sleep(_UP_POLL)
+    return None, last

@@ -12,6 +12,7 @@ from robot.api.deco import keyword
 from ..apps import import_object
 from ..errors import ExpectationFailed, UsageError
 from ..fakes import FakeCall, FakeUpstream, Script
+from ..openai_fake import FakeOpenAIServer
 from ..state import InstalledFake, KeywordGroup, seconds
 
 
@@ -85,13 +86,79 @@ class FakeKeywords(KeywordGroup):
 
     def _uninstall(self, name: str) -> None:
         installed = self.state.fakes.pop(name)
+        if self.state.current_fake == name:
+            self.state.current_fake = next(iter(self.state.fakes), None)
         self._run(_call_in_loop, installed.fake.shutdown)
+        if installed.closer is not None:
+            try:
+                installed.closer.__exit__(None, None, None)
+            finally:
+                self._flush_app_log()
+            logger.info(f"Stopped the fake OpenAI server '{name}'.")
+            return
         app = installed.target.user_app
         overrides = getattr(app, "dependency_overrides", {})
         overrides.pop(installed.dependency, None)
-        if self.state.current_fake == name:
-            self.state.current_fake = next(iter(self.state.fakes), None)
         logger.info(f"Removed fake '{name}'; {installed.dependency_path} is real again.")
+
+    @keyword
+    def start_fake_openai_server(self, name: str = "openai") -> str:
+        """Starts a fake OpenAI-compatible upstream on 127.0.0.1 and returns its base URL.
+
+        Black-box fakes: point a separately started service at the returned URL (the
+        sample app reads ``SAMPLE_APP_LLM_URL``) and script the upstream from the test.
+        The server answers ``POST /v1/chat/completions``, plain or with ``"stream": true``
+        (``data: {...}`` chunks, then ``data: [DONE]``). The script keywords
+        (`Fake Streams Tokens`, `Fake Fails With Status`, `Fake Times Out`,
+        `Fake Hangs Up`, `Fake Hangs Until Cancelled`, `Fake Waits For Release`) and the
+        assertion keywords work on it with ``fake=NAME`` or as the current fake. Over HTTP,
+        `Fake Times Out` means the server stops sending (the caller's timeout fires),
+        `Fake Hangs Up` cuts the connection, and a status after some tokens is sent as an
+        error chunk. Each request is one call, recorded with the body's fields plus
+        ``prompt`` (the last message's content); a call is cancelled when the caller went
+        away before the reply was complete.
+
+        Stop it with `Stop Fake OpenAI Server`; one started in a test is stopped (and
+        reported by the leak check) at the end of that test.
+
+        Example:
+        | ${url} = | `Start Fake OpenAI Server` |
+        | `Fake Streams Tokens` | Hel | lo |
+        | `Start Process` | uvicorn | sample_app.main:app | env:SAMPLE_APP_LLM_URL=${url} |
+        """
+        if name in self.state.fakes:
+            raise UsageError(f"A fake named '{name}' is already installed; remove it first.")
+        fake = self.state.runtime.make(FakeUpstream, name)
+        server = self.state.runtime.make(FakeOpenAIServer, fake, name=name)
+        self.state.app_log.attach()
+        closer = self.state.runtime.portal.wrap_async_context_manager(server)
+        try:
+            closer.__enter__()
+        finally:
+            self._flush_app_log()
+        self.state.fakes[name] = InstalledFake(fake, None, None, server.base_url,
+                                               self.state.in_test, closer)
+        self.state.current_fake = name
+        logger.info(f"Started the fake OpenAI server '{name}' at {server.base_url}.")
+        return server.base_url
+
+    @keyword
+    def stop_fake_openai_server(self, name: str = "openai") -> None:
+        """Stops the fake OpenAI server ``name``; requests still waiting on it are cut.
+
+        Safe to call when it is already stopped.
+
+        Example:
+        | Suite Teardown | `Stop Fake OpenAI Server` |
+        """
+        installed = self.state.fakes.get(name)
+        if installed is not None and installed.closer is None:
+            raise UsageError(
+                f"Fake '{name}' is installed in an app, not served over HTTP; use "
+                "'Remove Fake Upstream' for it."
+            )
+        if installed is not None:
+            self._uninstall(name)
 
     # -- scripts ----------------------------------------------------------------------
     def _script(self, fake: str | None, **changes: Any) -> None:
@@ -192,6 +259,19 @@ class FakeKeywords(KeywordGroup):
         target = self._fake(fake)
         self._run(_call_in_loop, target.release, count)
 
+    @keyword
+    def reset_fake(self, fake: str | None = None) -> None:
+        """Forgets the fake's recorded calls and puts its script back to ``fake reply``.
+
+        For a fake that lives longer than one test, such as a fake OpenAI server started
+        in a suite setup.
+
+        Example:
+        | Test Setup | `Reset Fake` | openai |
+        """
+        target = self._fake(fake)
+        self._run(_call_in_loop, target.reset)
+
     @staticmethod
     def _check_count(count: int) -> None:
         if count < 0:
@@ -227,7 +307,7 @@ class FakeKeywords(KeywordGroup):
         calls = self._calls(fake)
         if len(calls) != count:
             raise ExpectationFailed(
-                f"Expected the fake to be called {count} times, but it was called {len(calls)} times."
+                f"Expected the fake to be called {_times(count)}, but it was called {_times(len(calls))}."
             )
 
     @keyword
@@ -240,7 +320,7 @@ class FakeKeywords(KeywordGroup):
         calls = self._calls(fake)
         if calls:
             raise ExpectationFailed(
-                f"Expected the fake not to be called, but it was called {len(calls)} times, "
+                f"Expected the fake not to be called, but it was called {_times(len(calls))}, "
                 f"first as {calls[0].describe()}."
             )
 
@@ -281,8 +361,8 @@ class FakeKeywords(KeywordGroup):
         limit = seconds(timeout, self.state.timeout)
         if not self._run(target.wait_called, count, limit):
             raise ExpectationFailed(
-                f"Expected the fake to be called {count} times within {limit:g} s, but it was "
-                f"called {len(target.calls)} times."
+                f"Expected the fake to be called {_times(count)} within {limit:g} s, but it was "
+                f"called {_times(len(target.calls))}."
             )
 
     @keyword
@@ -321,6 +401,10 @@ class FakeKeywords(KeywordGroup):
                 f"Expected the fake's call {last.describe()} to be cancelled, but it ended "
                 f"as '{last.outcome}'."
             )
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 async def _call_in_loop(func: Any, *args: Any) -> Any:

@@ -23,6 +23,14 @@ from ..tracking import REQUEST_ID_HEADER
 StreamFormat = Literal["sse", "lines", "raw"]
 
 
+_END_WORDS = {
+    "ended": "it ended",
+    "failed": "it broke",
+    "disconnected": "the test disconnected it",
+    "rejected": "it was refused",
+}
+
+
 class StreamKeywords(KeywordGroup):
     @keyword
     def start_stream(
@@ -344,8 +352,8 @@ class StreamKeywords(KeywordGroup):
         chosen = self._stream(stream)
         if chosen.state != "open":
             raise ExpectationFailed(
-                f"Expected stream '{chosen.name}' to be open, but it is {chosen.state} "
-                f"after {chosen.arrived_count} items."
+                f"Expected stream '{chosen.name}' to be open, but "
+                f"{_END_WORDS.get(chosen.state, chosen.state)} after {chosen.arrived_count} items."
             )
 
     @keyword

@@ -41,7 +41,7 @@ def test_done_rule_matches_sse_events_and_json_lines():
 
 def test_item_json_error_names_the_item():
     item = StreamItem(3, "line", "not json", 0.0)
-    with pytest.raises(ExpectationFailed, match="line 3 is not JSON: 'not json'."):
+    with pytest.raises(ExpectationFailed, match="Line 3 is not JSON: 'not json'."):
         _ = item.json
 
 

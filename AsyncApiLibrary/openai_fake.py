@@ -1,0 +1,250 @@
+"""A fake OpenAI-compatible upstream, served over HTTP on loopback and scripted by a test.
+
+It answers ``POST /v1/chat/completions`` the way such services do: a JSON completion, or,
+with ``"stream": true``, Server-Sent Events carrying ``data: {"choices": [{"delta": ...}]}``
+chunks and a final ``data: [DONE]``. What it answers is the :class:`~.fakes.Script` of a
+:class:`~.fakes.FakeUpstream`, so the same script and assertion keywords work for it as for
+an in-process fake. Over HTTP the scripted failures become:
+
+- ``status``: that HTTP status with an OpenAI-style error body (and ``Retry-After``); after
+  some tokens, an error chunk ``data: {"error": ...}`` and the end of the stream;
+- ``timeout``: the server stops sending and waits, so the caller's own timeout fires;
+- ``disconnect``: the connection is cut without a complete response;
+- ``hang``: it waits until the caller goes away.
+
+Each request is one call on the fake, recorded with the body's fields plus ``prompt`` (the
+last message's content). A call is closed when the server has finished with the request,
+and cancelled when the caller disconnected while the server was still waiting on it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
+
+import anyio
+import httpx
+
+from .fakes import FakeCall, FakeUpstream
+from .server import HostedServer
+
+PATH = "/v1/chat/completions"
+_JSON = [(b"content-type", b"application/json")]
+
+
+class ScriptedHangUp(Exception):
+    """Raised inside the fake server so that uvicorn cuts the connection."""
+
+
+class FakeOpenAIServer:
+    """An async context manager that serves a scripted fake on 127.0.0.1:<free port>."""
+
+    def __init__(self, fake: FakeUpstream, *, name: str = "openai") -> None:
+        self.fake = fake
+        self.name = name
+        self._server = HostedServer(self, name=f"fake OpenAI server '{name}'",
+                                    graceful_timeout=0.5)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    async def __aenter__(self) -> FakeOpenAIServer:
+        logging.getLogger("uvicorn.error").addFilter(_quiet_hang_ups)
+        try:
+            await self._server.__aenter__()
+        except BaseException:
+            logging.getLogger("uvicorn.error").removeFilter(_quiet_hang_ups)
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.fake.shutdown()
+        try:
+            await self._server.__aexit__(*exc_info)
+        finally:
+            logging.getLogger("uvicorn.error").removeFilter(_quiet_hang_ups)
+
+    # -- the ASGI app -------------------------------------------------------------------
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        raw = await _read_body(receive)
+        if scope["method"] != "POST" or scope["path"] != PATH:
+            await _send_json(send, 404, {"error": {"message": f"Only POST {PATH} is served."}})
+            return
+        try:
+            body = json.loads(raw or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            await _send_json(send, 400, {"error": {"message": "The body is not a JSON object."}})
+            return
+        call = self.fake.chat_completions(**_recorded_fields(body))
+        async with anyio.create_task_group() as group:
+            group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+            reply = _stream_reply if body.get("stream") else _whole_reply
+            try:
+                await reply(call, send)
+            except anyio.get_cancelled_exc_class():
+                call.cancelled = True
+                call.outcome = "cancelled (the caller went away)"
+                raise
+            finally:
+                group.cancel_scope.cancel()
+                with anyio.CancelScope(shield=True):
+                    await call.aclose()
+
+
+def _quiet_hang_ups(record: logging.LogRecord) -> bool:
+    """uvicorn logs the exception that cuts a connection; a scripted cut is not news."""
+    error = record.exc_info[1] if record.exc_info else None
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return not isinstance(error, ScriptedHangUp)
+
+
+def _recorded_fields(body: dict) -> dict[str, Any]:
+    fields = {str(k): v for k, v in body.items()}
+    messages = body.get("messages")
+    if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
+        fields.setdefault("prompt", messages[-1].get("content"))
+    return fields
+
+
+async def _whole_reply(call: FakeCall, send: Any) -> None:
+    try:
+        text = await call
+    except httpx.HTTPStatusError as exc:
+        await _send_status_error(send, exc)
+        return
+    except httpx.TimeoutException:
+        await _stall()
+        return
+    except httpx.TransportError:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*_JSON, (b"content-length", b"1000")]})
+        await send({"type": "http.response.body", "body": b'{"choices": [', "more_body": True})
+        raise ScriptedHangUp("The fake OpenAI server cut the connection as scripted.") from None
+    await _send_json(send, 200, {
+        "id": f"chatcmpl-fake-{len(call.fake.calls)}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": text}}],
+    })
+
+
+async def _stream_reply(call: FakeCall, send: Any) -> None:
+    tokens = call.__aiter__()
+    # Real services send their headers at once; only an immediate status failure is an
+    # HTTP error response rather than an event stream.
+    started = not (call.script.fail_after == 0 and call.script.failure == "status")
+    if started:
+        await _start_events(send)
+    try:
+        async for token in tokens:
+            if not started:
+                await _start_events(send)
+                started = True
+            chunk = {"object": "chat.completion.chunk",
+                     "choices": [{"index": 0, "delta": {"content": token}}]}
+            await _send_event(send, chunk)
+    except httpx.HTTPStatusError as exc:
+        if not started:
+            await _send_status_error(send, exc)
+            return
+        await _send_event(send, _error_body(exc))
+        await send({"type": "http.response.body", "body": b""})
+        return
+    except httpx.TimeoutException:
+        if not started:
+            await _start_events(send)
+        await _stall()
+        return
+    except httpx.TransportError:
+        if not started:
+            await _start_events(send)
+        raise ScriptedHangUp("The fake OpenAI server cut the stream as scripted.") from None
+    if not started:
+        await _start_events(send)
+    await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
+
+
+async def _start_events(send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/event-stream"),
+                            (b"cache-control", b"no-cache")]})
+
+
+async def _send_event(send: Any, payload: dict) -> None:
+    data = b"data: " + json.dumps(payload).encode() + b"\n\n"
+    await send({"type": "http.response.body", "body": data, "more_body": True})
+
+
+def _error_body(exc: httpx.HTTPStatusError) -> dict:
+    status = exc.response.status_code
+    kind = "rate_limit_exceeded" if status == 429 else "server_error"
+    return {"error": {"message": f"The fake upstream failed with status {status}.",
+                      "type": kind, "code": status}}
+
+
+async def _send_status_error(send: Any, exc: httpx.HTTPStatusError) -> None:
+    headers = {}
+    retry = exc.response.headers.get("retry-after")
+    if retry:
+        headers["retry-after"] = retry
+    await _send_json(send, exc.response.status_code, _error_body(exc), headers)
+
+
+async def _send_json(send: Any, status: int, payload: dict,
+                     headers: dict[str, str] | None = None) -> None:
+    body = json.dumps(payload).encode()
+    extra = [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*_JSON, (b"content-length", str(len(body)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _stall() -> None:
+    """Send nothing more; the caller's timeout (or disconnect) ends the request."""
+    await anyio.sleep_forever()
+
+
+async def _read_body(receive: Any) -> bytes:
+    parts = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        parts.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(parts)
+
+
+async def _cancel_on_disconnect(receive: Any, scope: anyio.CancelScope) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            scope.cancel()
+            return
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
