@@ -164,8 +164,7 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
     def _release_leftovers(self) -> None:
         state = self.state
         for stream in list(state.streams.values()):
-            if stream.state in ("open", "starting"):
-                self._run(stream.disconnect)
+            self._run(stream.release)
         state.streams.clear()
         state.stream_targets.clear()
         state.current_stream = None

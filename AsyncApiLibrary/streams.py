@@ -174,6 +174,12 @@ class LiveStream:
                 await self.response.aclose()
         return was_live
 
+    async def release(self) -> None:
+        """The library lets go of the stream: disconnect it if live, free its buffer."""
+        if self.state in ("open", "starting"):
+            await self.disconnect()
+        self._receive.close()
+
     # -- reading ----------------------------------------------------------------------
     def _check_readable(self) -> None:
         if self.state == "disconnected":

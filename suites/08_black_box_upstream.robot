@@ -101,13 +101,15 @@ Start Gateway Process Against A Fake Upstream
     ${upstream} =    Start Fake OpenAI Server    name=upstream
     ${port} =    Free Loopback Port
     ${python} =    Python Executable
+    # Start Process logs the whole environment, CI secrets included: keep it out of the log.
+    ${level} =    Set Log Level    WARN
     Start Process    ${python}    -m    uvicorn    sample_app.main:app
     ...    --host    127.0.0.1    --port    ${port}    --log-level    warning
     ...    cwd=${CURDIR}/..    alias=gateway-process
     ...    stdout=${OUTPUT DIR}/gateway-process.log    stderr=STDOUT
     ...    env:SAMPLE_APP_LLM_URL=${upstream}
     ...    env:SAMPLE_APP_UPSTREAM_TIMEOUT=${GATEWAY_TIMEOUT}
-    ...    env:SAMPLE_APP_TOKENS=${TOKEN}
+    Set Log Level    ${level}
     Open Url    http://127.0.0.1:${port}    alias=anonymous
     Open Url    http://127.0.0.1:${port}    alias=gateway    token=${TOKEN}
     Wait Until Service Is Up    /health    timeout=20s

@@ -152,8 +152,10 @@ class ConnectionKeywords(KeywordGroup):
         opened = state.targets.pop(alias)
         for name, stream_target in list(state.stream_targets.items()):
             if stream_target is opened.target:
-                state.streams.pop(name, None)
+                stream = state.streams.pop(name, None)
                 state.stream_targets.pop(name, None)
+                if stream is not None:
+                    self._run(stream.release)
         for name, installed in list(state.fakes.items()):
             if installed.target is opened.target:
                 self._uninstall(name)  # type: ignore[attr-defined]  # FakeKeywords

@@ -81,6 +81,9 @@ class StreamKeywords(KeywordGroup):
         )
         limit = seconds(timeout, target.options.timeout)
         self._run(_open_stream, target, stream, limit)
+        replaced = state.streams.get(stream_name)
+        if replaced is not None:
+            self._run(replaced.release)
         state.streams[stream_name] = stream
         state.stream_targets[stream_name] = target
         state.current_stream = stream_name
