@@ -72,6 +72,10 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
     `Fake Should Have Received`, `Fake Should Be Closed` and
     `Fake Should Not Have Been Called` can check how the app used it.
 
+    For black-box tests, `Start Fake OpenAI Server` serves a fake OpenAI-compatible
+    upstream over HTTP on loopback. Point a separately started service at its URL; the
+    same script and assertion keywords drive and check it.
+
     = Cleanup =
 
     `Disconnect Client` closes a stream mid-flight. `Expect Cleanup` then waits, with a
@@ -91,6 +95,26 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
     (`Open App` ``timeout``), or the library's (10 s). Timeouts are written as Robot time
     strings: ``2s``, ``500ms``, ``1 min``. A Robot ``[Timeout]`` also cancels the work in
     flight: the request is abandoned and the server sees the disconnect.
+
+    = Common arguments =
+
+    These arguments mean the same in every keyword that has them:
+
+    | =Argument= | =Meaning= |
+    | ``alias`` | Which opened client to use; the current one (the last opened or switched to) when not given. |
+    | ``stream`` | Which stream to use, by the name `Start Stream` returned; the current one (the last started) when not given. |
+    | ``fake`` | Which fake to use, by name; the current one (the last installed or started) when not given. |
+    | ``timeout`` | The deadline of this keyword's waiting, as a Robot time string; see `Timeouts`. |
+    | ``response`` | A response returned by an earlier keyword; the last response when not given. |
+    | ``headers`` | Extra request headers as a dictionary, e.g. ``headers={"X-Trace": "1"}``. Credentials in them are masked in the log. |
+
+    = Secrets =
+
+    Header values of ``Authorization``, cookies, API-key and token headers, and every
+    token given to `Open App`, `Open Url` or `Set Bearer Token`, are replaced by ``***``
+    in everything the library logs, transcripts included. Robot itself logs keyword
+    arguments at ``TRACE`` level; to keep a credential out even there, pass it as a
+    ``Secret`` (``--variable "TOKEN: Secret:value"`` or ``${TOKEN: Secret}    %{ENV_NAME}``).
 
     = Errors =
 

@@ -9,6 +9,7 @@ coroutine is cancelled before the exception propagates, so no work keeps running
 from __future__ import annotations
 
 import atexit
+import signal
 import sys
 import threading
 import weakref
@@ -26,6 +27,9 @@ from .errors import AsyncApiError, UsageError
 T = TypeVar("T")
 
 _CANCEL_WAIT = 5.0
+_SIGNAL_CHECK = 0.05
+_CAN_MASK = hasattr(signal, "pthread_sigmask")
+_MASKABLE = signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP} if _CAN_MASK else set()
 _live_runtimes: weakref.WeakSet[Runtime] = weakref.WeakSet()
 
 
@@ -58,26 +62,55 @@ class Runtime:
 
         Any exception raised while waiting (Robot's timeout, KeyboardInterrupt) cancels
         the coroutine, waits briefly for its cancellation to finish, and is re-raised.
+
+        Robot's timeout is a signal handled in the main thread, so it can land on any
+        bytecode. The waiting therefore uses only a plain lock, whose ``acquire`` an
+        interrupt leaves cleanly: ``Future.result()`` waits on a condition variable
+        whose bookkeeping an interrupt at the wrong moment leaves inconsistent.
         """
-        finished = threading.Event()
+        outcome: dict[str, Any] = {}
+        done = threading.Lock()
+        done.acquire()
 
-        async def tracked() -> T:
+        async def tracked() -> None:
             try:
-                return await func(*args)
+                outcome["value"] = await func(*args)
+            except Exception as exc:
+                outcome["error"] = exc
             finally:
-                finished.set()
+                done.release()
 
-        future: Future[T] = self.portal.start_task_soon(tracked)
+        # An interrupt that lands while the work is being handed over would leave it
+        # running unseen, so signals wait until the future exists (main thread only) and
+        # are let through inside the ``try`` that cancels it.
+        blocked = _block_signals()
         try:
-            return future.result()
+            future: Future[None] = self.portal.start_task_soon(tracked)
+        except BaseException:
+            _restore_signals(blocked)
+            raise
+        try:
+            _restore_signals(blocked)
+            # A signal that arrives just before a blocking acquire is only handled after
+            # it returns; a bounded wait in a loop gives the handler its chance.
+            while not done.acquire(timeout=_SIGNAL_CHECK):
+                pass
         except BaseException as exc:
-            if not future.done():
-                future.cancel()
-                finished.wait(_CANCEL_WAIT)  # let the cancellation finish its cleanup
+            future.cancel()
+            done.acquire(timeout=_CANCEL_WAIT)  # let the cancellation finish its cleanup
             single = _single_library_error(exc)
             if single is not None:
                 raise single from None
             raise
+        if "error" in outcome:
+            error = outcome["error"]
+            single = _single_library_error(error)
+            if single is not None:
+                raise single from None
+            raise error
+        if "value" not in outcome:
+            raise UsageError("The library's event loop stopped before the keyword finished.")
+        return outcome["value"]
 
     def make(self, factory: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Construct ``factory(*args, **kwargs)`` in the loop thread (anyio objects need it)."""
@@ -101,6 +134,17 @@ class Runtime:
             portal.call(portal.stop, True)
         finally:
             cm.__exit__(None, None, None)
+
+
+def _block_signals() -> Any:
+    if not _CAN_MASK or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _MASKABLE)
+
+
+def _restore_signals(previous: Any) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _single_library_error(exc: BaseException) -> BaseException | None:

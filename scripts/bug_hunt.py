@@ -9,53 +9,18 @@ printed and written to ``results/bughunt/summary.txt``; the exit code is 1 other
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from robot.api import ExecutionResult
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from suite_runs import ROOT, SuiteRun, run_suites  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "bughunt"
-RUN_LIMIT = 300  # seconds; a hanging robot process is itself a failure
 
 
-def run_suites(bug: str | None, mode: str) -> tuple[int, list[str], float]:
-    """Return (tests run, names of failed tests, seconds) for one robot run."""
+def hunt(bug: str | None, mode: str) -> SuiteRun:
     label = bug or "correct-app"
-    output = OUT / f"{label}.xml"
-    env = dict(os.environ)
-    env.pop("SAMPLE_APP_BUG", None)
-    if bug:
-        env["SAMPLE_APP_BUG"] = bug
-    started = time.perf_counter()
-    command = [sys.executable, "-m", "robot", "--output", str(output), "--log", "NONE",
-               "--report", "NONE", "--console", "none", "--variable", f"MODE:{mode}",
-               str(ROOT / "suites")]
-    try:
-        subprocess.run(command, env=env, cwd=ROOT, timeout=RUN_LIMIT, check=False)
-    except subprocess.TimeoutExpired:
-        return 0, [f"robot did not exit within {RUN_LIMIT} s"], RUN_LIMIT
-    took = time.perf_counter() - started
-    if not output.exists():
-        return 0, ["robot wrote no output.xml"], took
-    result = ExecutionResult(str(output))
-    failed: list[str] = []
-    total = 0
-
-    def visit(suite) -> None:
-        nonlocal total
-        for test in suite.tests:
-            total += 1
-            if not test.passed:
-                failed.append(f"{suite.name}: {test.name}")
-        for child in suite.suites:
-            visit(child)
-
-    visit(result.suite)
-    return total, failed, took
+    return run_suites(OUT / f"{label}.xml", mode, {"SAMPLE_APP_BUG": bug})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,13 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     lines = [f"Bug hunt, MODE={args.mode}", ""]
     ok = True
-    total, failed, took = run_suites(None, args.mode)
+    run = hunt(None, args.mode)
+    total, failed, took = run.total, run.failed, run.seconds
     lines.append(f"{'correct-app':32} {len(failed):3} of {total} tests failed ({took:.1f} s)")
     if failed or total == 0:
         ok = False
         lines += [f"    unexpected failure: {name}" for name in failed]
     for bug in args.bug or list(BUGS):
-        total, failed, took = run_suites(bug, args.mode)
+        run = hunt(bug, args.mode)
+        total, failed, took = run.total, run.failed, run.seconds
         verdict = "caught" if failed else "MISSED"
         ok = ok and bool(failed)
         lines.append(f"{bug:32} {len(failed):3} of {total} tests failed ({took:.1f} s): {verdict}")

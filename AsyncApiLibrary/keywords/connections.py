@@ -64,6 +64,7 @@ class ConnectionKeywords(KeywordGroup):
     ) -> str:
         """Opens a client for a service that is already running at ``url``. Returns the alias.
 
+        ``headers``, ``token`` and ``timeout`` work as in `Open App`.
         Streams, disconnects and requests work as in the other modes. Fakes and
         `Expect Cleanup` need the app in this process; for a service reached by URL, wait
         on something it exposes with `Wait Until Json Field Is`.

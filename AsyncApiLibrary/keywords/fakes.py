@@ -27,7 +27,9 @@ class FakeKeywords(KeywordGroup):
         ``dependency_overrides`` (so the app must run in this process: ``in-process`` or
         ``server`` mode) and answers every method the app calls on it: awaiting a call
         returns the whole reply, ``async for`` over it yields tokens. Until scripted it
-        replies ``fake reply``. It becomes the current fake. Remove it with
+        replies ``fake reply``. ``name`` names the fake for the ``fake`` argument of the
+        other keywords; ``alias`` picks the client whose app gets it. It becomes the
+        current fake. Remove it with
         `Remove Fake Upstream` (or it is removed, with a warning, at the end of the test).
 
         Example:
@@ -69,7 +71,9 @@ class FakeKeywords(KeywordGroup):
 
     @keyword
     def remove_fake_upstream(self, name: str | None = None) -> None:
-        """Puts the real dependency back. Safe to call when the fake is already gone.
+        """Puts the real dependency back for the fake ``name`` (the current one if not given).
+
+        Safe to call when the fake is already gone.
 
         Example:
         | [Teardown] | `Remove Fake Upstream` |
@@ -80,7 +84,11 @@ class FakeKeywords(KeywordGroup):
 
     @keyword
     def remove_all_fakes(self) -> None:
-        """Puts every real dependency back."""
+        """Puts every real dependency back and stops every fake OpenAI server.
+
+        Example:
+        | Test Teardown | `Remove All Fakes` |
+        """
         for key in list(self.state.fakes):
             self._uninstall(key)
 
@@ -104,6 +112,8 @@ class FakeKeywords(KeywordGroup):
     @keyword
     def start_fake_openai_server(self, name: str = "openai") -> str:
         """Starts a fake OpenAI-compatible upstream on 127.0.0.1 and returns its base URL.
+
+        ``name`` names it for the ``fake`` argument of the other fake keywords.
 
         Black-box fakes: point a separately started service at the returned URL (the
         sample app reads ``SAMPLE_APP_LLM_URL``) and script the upstream from the test.
@@ -328,7 +338,8 @@ class FakeKeywords(KeywordGroup):
     def fake_should_have_received(self, fake: str | None = None, **expected: Any) -> None:
         """Fails unless the last call on the fake had these keyword arguments.
 
-        Values compare as text, so ``max_tokens=5`` matches ``5``.
+        ``expected`` are ``name=value`` pairs. Values compare as text, so
+        ``max_tokens=5`` matches ``5``.
 
         Example:
         | `Fake Should Have Received` | prompt=Hello | max_tokens=5 |

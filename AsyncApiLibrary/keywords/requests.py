@@ -92,8 +92,9 @@ class RequestKeywords(KeywordGroup):
     ) -> httpx.Response:
         """Posts a chat message and returns the response.
 
-        The body is ``{field: message}`` plus any extra ``name=value`` fields; the defaults
-        fit the sample app (``POST /chat`` with ``{"message": ...}``).
+        The body is ``{field: message}`` plus any extra ``name=value`` fields, posted to
+        ``path``; the defaults fit the sample app (``POST /chat`` with
+        ``{"message": ...}``).
 
         Example:
         | ${reply} = | `Send Chat` | Hello there | max_tokens=${5} |
@@ -112,6 +113,8 @@ class RequestKeywords(KeywordGroup):
         alias: str | None = None,
     ) -> list[httpx.Response]:
         """Posts every message at once from one keyword and returns the responses in order.
+
+        Each request is ``POST path`` with body ``{field: message}``.
 
         All requests are in flight together in the library's event loop; the keyword
         returns when the last answer arrived or fails at ``timeout``.

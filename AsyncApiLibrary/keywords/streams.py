@@ -49,6 +49,8 @@ class StreamKeywords(KeywordGroup):
         """Opens a streaming request and returns the stream's name once headers arrived.
 
         | =Argument= | =Meaning= |
+        | ``method``, ``path`` | The request, e.g. ``POST`` and ``/chat/stream``; the path is relative to the client's base URL. |
+        | ``json``, ``params`` | Optional JSON body and query parameters (dictionaries). |
         | ``format`` | ``sse`` (Server-Sent Events), ``lines`` (JSON lines / NDJSON, one item a line) or ``raw`` (chunks as they arrive). |
         | ``done`` | How the stream says it is finished: ``event:NAME`` (default ``event:done``), ``data:TEXT`` or ``openai`` (``data: [DONE]``). For ``lines``, ``event:NAME`` matches a line's ``event`` or ``type`` field. |
         | ``name`` | Name for the stream; defaults to ``stream1``, ``stream2``... The new stream becomes the current one. |
@@ -111,7 +113,8 @@ class StreamKeywords(KeywordGroup):
     ) -> str:
         """Starts a streamed chat (``POST /chat/stream`` by default) and returns its name.
 
-        The body is ``{field: message}`` plus any extra ``name=value`` fields.
+        The body is ``{field: message}`` plus any extra ``name=value`` fields, posted to
+        ``path``. ``format``, ``done``, ``name`` and ``headers`` are as in `Start Stream`.
 
         Example:
         | `Start Chat Stream` | Tell me a story | max_tokens=${5} |
@@ -207,7 +210,9 @@ class StreamKeywords(KeywordGroup):
                                stream: str | None = None) -> list[StreamItem]:
         """Reads one item per expected name and fails at the first that does not match.
 
-        Names are glob patterns (``token``, ``tok*``) or ``regexp:...``.
+        ``names`` are glob patterns (``token``, ``tok*``) or ``regexp:...``, matched
+        against each event's name (for ``lines``, its ``event`` or ``type`` field).
+        Returns the items read.
 
         Example:
         | `Expect Events In Order` | start | token | token | done |
@@ -469,7 +474,8 @@ class StreamKeywords(KeywordGroup):
         """Polls ``GET path`` until JSON ``field`` equals ``expected``; fails at ``timeout``.
 
         For black-box checks of a running service, e.g. that its active-stream gauge is
-        back to zero after a disconnect. Logs how long it waited.
+        back to zero after a disconnect. It asks again every ``interval`` (50 ms by
+        default). Logs how long it waited.
 
         Example:
         | `Wait Until Json Field Is` | /ops/stats | active_streams | 0 | timeout=2s |

@@ -76,3 +76,56 @@ def test_close_stops_the_loop_thread():
     assert threading.active_count() > before
     runtime.close()
     assert threading.active_count() == before
+
+
+def test_an_interrupt_at_any_moment_never_leaves_work_running():
+    """Robot's timeout signal can land anywhere in a keyword, even while it submits work."""
+    import queue
+    import random
+    import signal
+    import time
+
+    runtime = Runtime()
+    counts = {"started": 0, "ended": 0}
+    delays: queue.SimpleQueue = queue.SimpleQueue()
+    main_id = threading.main_thread().ident
+
+    async def hang():
+        counts["started"] += 1
+        try:
+            await anyio.sleep_forever()
+        finally:
+            counts["ended"] += 1
+
+    def killer():
+        while (delay := delays.get()) is not None:
+            time.sleep(delay)
+            signal.pthread_kill(main_id, signal.SIGUSR1)
+
+    def interrupt(signum, frame):
+        raise Interrupt()
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    thread = threading.Thread(target=killer)
+    thread.start()
+    rng = random.Random(7)
+    interrupted = 0
+    try:
+        runtime.run(anyio.lowlevel.checkpoint)  # the loop exists before the first signal
+        for _ in range(200):
+            try:
+                delays.put(rng.uniform(0.0, 0.0015))
+                runtime.run(hang)
+            except Interrupt:
+                interrupted += 1
+        delays.put(None)
+        thread.join()
+        time.sleep(0.05)  # work submitted but not cancelled would have started by now
+        assert counts["started"] == counts["ended"]
+        runtime.run(anyio.lowlevel.checkpoint)  # and the runtime still works
+    finally:
+        delays.put(None)
+        thread.join()
+        signal.signal(signal.SIGUSR1, previous)
+        runtime.close()
+    assert interrupted == 200
