@@ -44,7 +44,10 @@ class HostedServer:
         return f"http://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> HostedServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto must say TCP: asyncio turns Nagle off (TCP_NODELAY) only for sockets
+        # whose proto is IPPROTO_TCP, and accepted connections inherit it. With proto 0,
+        # every small response waits ~40 ms on the client's delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
         sock.setblocking(False)
         self.port = sock.getsockname()[1]

@@ -84,3 +84,16 @@ async def test_unshielded_close_in_a_cancelled_scope_does_not_close():
         with anyio.CancelScope(shield=True):
             await stream.aclose()
     assert stream.closed_at is not None
+
+
+async def test_hosted_server_connections_have_nagle_off():
+    """Without TCP_NODELAY every small response waits on the client's delayed ACK (~40 ms)."""
+    import socket
+
+    async with HostedServer(hello) as server, httpx.AsyncClient() as client:
+        await client.get(server.base_url)  # keep-alive leaves the connection open
+        connections = list(server._server.server_state.connections)
+        assert connections
+        for protocol in connections:
+            sock = protocol.transport.get_extra_info("socket")
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
