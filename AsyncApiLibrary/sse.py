@@ -12,7 +12,10 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
+
+_EOL = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -54,22 +57,13 @@ class SseDecoder:
         self._skip_lf = False
         buffer = self._pending + text
         start = 0
-        length = len(buffer)
-        i = 0
-        while i < length:
-            ch = buffer[i]
-            if ch == "\r" or ch == "\n":
-                event = self._line(buffer[start:i])
-                if event is not None:
-                    events.append(event)
-                if ch == "\r":
-                    if i + 1 < length:
-                        if buffer[i + 1] == "\n":
-                            i += 1
-                    else:
-                        self._skip_lf = True
-                start = i + 1
-            i += 1
+        for end_of_line in _EOL.finditer(buffer):
+            event = self._line(buffer[start:end_of_line.start()])
+            if event is not None:
+                events.append(event)
+            start = end_of_line.end()
+        if start == len(buffer) and buffer.endswith("\r"):
+            self._skip_lf = True  # a CR ending this chunk may pair with an LF in the next
         self._pending = buffer[start:]
         return events
 

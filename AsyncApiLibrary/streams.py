@@ -68,7 +68,10 @@ class LiveStream:
         self.done_seen = False
         self.logged = False
         size = buffer_size if buffer_size > 0 else 0
-        self._send, self._receive = anyio.create_memory_object_stream[StreamItem](size)
+        # Items travel in batches: everything decoded from one received body part. The
+        # buffer bounds the batches waiting, as a socket's buffer bounds received parts.
+        self._send, self._receive = anyio.create_memory_object_stream[list[StreamItem]](size)
+        self._ready: deque[StreamItem] = deque()
         self._pump_scope = anyio.CancelScope()
         self._pump_done = anyio.Event()
         self.first_arrival = anyio.Event()
@@ -125,10 +128,13 @@ class LiveStream:
                 async with self._send:
                     async for piece in self.response.aiter_bytes():
                         now = time.perf_counter()
-                        for part in decoder.feed(piece):
-                            await self._send.send(self._make_item(part, now))
-                    for part in decoder.flush():
-                        await self._send.send(self._make_item(part, time.perf_counter()))
+                        batch = [self._make_item(part, now) for part in decoder.feed(piece)]
+                        if batch:
+                            await self._send.send(batch)
+                    now = time.perf_counter()
+                    batch = [self._make_item(part, now) for part in decoder.flush()]
+                    if batch:
+                        await self._send.send(batch)
                 self.state = "ended"
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 pass
@@ -193,12 +199,17 @@ class LiveStream:
                 f"{self.rejected_body[:200]!r}."
             )
 
-    async def next_item(self, timeout: float) -> StreamItem:
-        """The next item; raises if the stream ended, failed, or ``timeout`` passes."""
+    async def next_item(self, timeout: float | None) -> StreamItem:
+        """The next item; raises if the stream ended, failed, or ``timeout`` passes.
+
+        ``timeout=None`` sets no deadline of its own, for callers that hold one around
+        many reads (a deadline per item costs more than reading it).
+        """
         self._check_readable()
         try:
-            with anyio.fail_after(timeout):
-                item = await self._receive.receive()
+            if not self._ready:
+                self._ready.extend(await self._receive_batch(timeout))
+            item = self._ready.popleft()
         except TimeoutError:
             raise DeadlineExceeded(
                 f"No item arrived on stream {self.label} within {timeout:g} s; "
@@ -211,6 +222,16 @@ class LiveStream:
         if self.done.matches(item):
             self.done_seen = True
         return item
+
+    async def _receive_batch(self, timeout: float | None) -> list[StreamItem]:
+        try:
+            return self._receive.receive_nowait()  # no trip through the loop when ready
+        except anyio.WouldBlock:
+            pass
+        if timeout is None:
+            return await self._receive.receive()
+        with anyio.fail_after(timeout):
+            return await self._receive.receive()
 
     def _ended_error(self) -> StreamFailure:
         if self.error is not None:

@@ -74,11 +74,12 @@ class RequestKeywords(KeywordGroup):
             mask.text(f"{request.method} {request.url} -> {response.status_code} "
                       f"{response.reason_phrase} in {elapsed:.1f} ms")
         )
-        logger.debug(f"Request headers: {mask.headers(request.headers.multi_items())}")
+        details = [f"Request headers: {mask.headers(request.headers.multi_items())}"]
         if request.content:
-            logger.debug(f"Request body: {mask.text(_clip(request.content))}")
-        logger.debug(f"Response headers: {mask.headers(response.headers.multi_items())}")
-        logger.debug(f"Response body: {mask.text(_clip(response.content))}")
+            details.append(f"Request body: {mask.text(_clip(request.content))}")
+        details.append(f"Response headers: {mask.headers(response.headers.multi_items())}")
+        details.append(f"Response body: {mask.text(_clip(response.content))}")
+        logger.debug("\n".join(details))  # one message: Robot's cost is per message
 
     @keyword
     def send_chat(
