@@ -31,6 +31,10 @@ _END_WORDS = {
 }
 
 
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
+
+
 class StreamKeywords(KeywordGroup):
     @keyword
     def start_stream(
@@ -361,7 +365,7 @@ class StreamKeywords(KeywordGroup):
         if chosen.state != "open":
             raise ExpectationFailed(
                 f"Expected stream '{chosen.name}' to be open, but "
-                f"{_END_WORDS.get(chosen.state, chosen.state)} after {chosen.arrived_count} items."
+                f"{_END_WORDS.get(chosen.state, chosen.state)} after {_items(chosen.arrived_count)}."
             )
 
     @keyword

@@ -128,3 +128,28 @@ def test_the_scanner_finds_a_secret_in_compressed_log_html(tmp_path):
     found = _scanner().scan([tmp_path / "out"], [secret])
     assert sorted(found) == [f"{tmp_path / 'out' / name}: contains secret #1"
                              for name in ("log.html", "output.xml")]
+
+
+def test_library_failures_show_no_traceback_at_info_level(tmp_path):
+    """Robot logs a failing keyword's traceback at DEBUG; nothing of it may reach INFO."""
+    from robot.api import ResultVisitor
+
+    acceptance = ROOT / "tests" / "acceptance"
+    done = subprocess.run(
+        [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--loglevel", "DEBUG",
+         "--log", "NONE", "--report", "NONE", str(acceptance / "library_errors.robot"),
+         str(acceptance / "stream_and_fake_errors.robot")],
+        cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD)
+    assert done.returncode == 0, done.stdout
+    shown: list[str] = []
+
+    class Messages(ResultVisitor):
+        def visit_message(self, msg: object) -> None:
+            if msg.level in ("INFO", "WARN", "ERROR", "FAIL"):
+                shown.append(msg.message)
+
+    result = ExecutionResult(str(tmp_path / "output.xml"))
+    result.visit(Messages())
+    failures = [t.message for t in result.suite.all_tests]
+    assert len(shown) > 100
+    assert not [m for m in shown + failures if "Traceback" in m or 'File "' in m]
