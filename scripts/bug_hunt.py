@@ -3,7 +3,7 @@
 Usage: ``python scripts/bug_hunt.py [--mode in-process|server] [--bug NAME ...]``
 
 The correct app must pass every test, and every bug must fail at least one. The table is
-printed and written to ``results/bughunt/summary.txt``; the exit code is 1 otherwise.
+printed and written to ``results/bughunt/<mode>/summary.txt``; the exit code is 1 otherwise.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ OUT = ROOT / "results" / "bughunt"
 
 def hunt(bug: str | None, mode: str) -> SuiteRun:
     label = bug or "correct-app"
-    return run_suites(OUT / f"{label}.xml", mode, {"SAMPLE_APP_BUG": bug})
+    return run_suites(OUT / mode / f"{label}.xml", mode, {"SAMPLE_APP_BUG": bug})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bug", action="append", choices=sorted(BUGS),
                         help="only these bugs (default: all)")
     args = parser.parse_args(argv)
-    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / args.mode).mkdir(parents=True, exist_ok=True)
     lines = [f"Bug hunt, MODE={args.mode}", ""]
     ok = True
     run = hunt(None, args.mode)
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "every bug caught and the correct app green" if ok else "BUG HUNT FAILED"]
     text = "\n".join(lines)
     print(text)
-    (OUT / "summary.txt").write_text(text + "\n", encoding="utf-8")
+    (OUT / args.mode / "summary.txt").write_text(text + "\n", encoding="utf-8")
     return 0 if ok else 1
 
 
