@@ -94,7 +94,9 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
     Every keyword that waits has a deadline: its ``timeout`` argument, or the client's
     (`Open App` ``timeout``), or the library's (10 s). Timeouts are written as Robot time
     strings: ``2s``, ``500ms``, ``1 min``. A Robot ``[Timeout]`` also cancels the work in
-    flight: the request is abandoned and the server sees the disconnect.
+    flight: the request is abandoned. A stream's app sees the disconnect, as over a socket;
+    in-process, a plain request runs the app in the keyword's own task, so its app call
+    is cancelled with it.
 
     = Common arguments =
 

@@ -23,6 +23,7 @@ from .errors import UsageError
 log = logging.getLogger("AsyncApiLibrary.app")
 
 _BROKEN = "the app failed after the response had started, so the body ended early"
+BUFFERED = "asyncapi_buffered"  # request extension: the caller reads the whole body at once
 
 
 class _Exchange:
@@ -170,6 +171,8 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                 "The streaming ASGI transport is not open; use it inside "
                 "'async with httpx.AsyncClient(transport=...)'."
             )
+        if request.extensions.get(BUFFERED):
+            return await self._buffered(request)
         exchange = _Exchange(request, self.buffer_size)
         self._task_group.start_soon(self._run_app, exchange, self._scope(request))
         try:
@@ -183,6 +186,28 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             stream=_ResponseStream(exchange, self),
             extensions={"http_version": b"HTTP/1.1"},
         )
+
+    async def _buffered(self, request: httpx.Request) -> httpx.Response:
+        """A request whose caller wants the whole body: the app runs in the caller's task.
+
+        No streaming machinery, so it costs what ``httpx.ASGITransport`` does. If the
+        caller is cancelled (a Robot timeout), the app call is cancelled with it.
+        """
+        exchange = _Exchange(request, math.inf)
+        parts = []
+        with exchange.body_receive:
+            await self._run_app(exchange, self._scope(request))
+            if exchange.fallback_body:
+                parts.append(exchange.fallback_body)
+            while True:
+                try:
+                    parts.append(exchange.body_receive.receive_nowait())
+                except (anyio.WouldBlock, anyio.EndOfStream):
+                    break
+        if exchange.broken:
+            raise httpx.RemoteProtocolError(_BROKEN)
+        return httpx.Response(exchange.status, headers=exchange.headers, content=b"".join(parts),
+                              extensions={"http_version": b"HTTP/1.1"})
 
     async def _run_app(self, exchange: _Exchange, scope: dict[str, Any]) -> None:
         with exchange.scope:

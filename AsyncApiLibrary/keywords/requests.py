@@ -24,6 +24,7 @@ from ..errors import (
 from ..jsonpath import lookup
 from ..state import KeywordGroup, seconds
 from ..targets import Target
+from ..transport import BUFFERED
 
 _BODY_LOG = 2000
 
@@ -242,6 +243,7 @@ def _exchange_errors(request: httpx.Request, limit: float) -> Iterator[None]:
 
 
 async def _exchange(target: Target, request: httpx.Request, limit: float) -> httpx.Response:
+    request.extensions[BUFFERED] = True  # in-process: no streaming machinery is needed
     started = time.perf_counter()
     with _exchange_errors(request, limit), anyio.fail_after(limit):
         response = await target.client.send(request)

@@ -3,7 +3,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from AsyncApiLibrary.transport import StreamingASGITransport
+from AsyncApiLibrary.transport import BUFFERED, StreamingASGITransport
 
 from .apps import GatedStream, crashing_app, until_disconnect_app
 
@@ -113,3 +113,48 @@ def test_negative_buffer_is_refused():
 
     with pytest.raises(UsageError, match="Buffer size must be 0 or more, got -1."):
         StreamingASGITransport(crashing_app, buffer_size=-1)
+
+
+def _buffered(client: httpx.AsyncClient, path: str) -> httpx.Request:
+    request = client.build_request("GET", path)
+    request.extensions[BUFFERED] = True
+    return request
+
+
+async def test_buffered_request_gets_the_whole_body_and_the_500_fallback(caplog):
+    async def parts(scope, receive, send):
+        if scope["path"] == "/crash":
+            raise RuntimeError("boom")
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"x-a", b"1")]})
+        for part in (b"one ", b"two ", b"three"):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        if scope["path"] == "/broken":
+            raise RuntimeError("died mid-body")
+        await send({"type": "http.response.body", "body": b""})
+
+    async with httpx.AsyncClient(transport=StreamingASGITransport(parts),
+                                 base_url="http://t") as client:
+        whole = await client.send(_buffered(client, "/"))
+        crashed = await client.send(_buffered(client, "/crash"))
+        with pytest.raises(httpx.RemoteProtocolError, match="body ended early"):
+            await client.send(_buffered(client, "/broken"))
+    assert (whole.status_code, whole.headers["x-a"], whole.text) == (201, "1", "one two three")
+    assert (crashed.status_code, crashed.text) == (500, "Internal Server Error")
+
+
+async def test_cancelling_a_buffered_request_cancels_the_app_call():
+    cancelled = anyio.Event()
+
+    async def hangs(scope, receive, send):
+        try:
+            await anyio.sleep_forever()
+        finally:
+            cancelled.set()
+
+    async with httpx.AsyncClient(transport=StreamingASGITransport(hangs),
+                                 base_url="http://t") as client:
+        async with anyio.create_task_group() as group:
+            group.start_soon(client.send, _buffered(client, "/"))
+            await anyio.wait_all_tasks_blocked()
+            group.cancel_scope.cancel()
+    assert cancelled.is_set()
