@@ -145,38 +145,28 @@ async def _whole_reply(call: FakeCall, send: Any) -> None:
 
 
 async def _stream_reply(call: FakeCall, send: Any) -> None:
-    tokens = call.__aiter__()
-    # Real services send their headers at once; only an immediate status failure is an
-    # HTTP error response rather than an event stream.
-    started = not (call.script.fail_after == 0 and call.script.failure == "status")
-    if started:
+    # Real services send their headers at once; only a status failure before any token
+    # is an HTTP error response rather than an event stream.
+    refused = call.script.fail_after == 0 and call.script.failure == "status"
+    if not refused:
         await _start_events(send)
     try:
-        async for token in tokens:
-            if not started:
-                await _start_events(send)
-                started = True
+        async for token in call:
             chunk = {"object": "chat.completion.chunk",
                      "choices": [{"index": 0, "delta": {"content": token}}]}
             await _send_event(send, chunk)
     except httpx.HTTPStatusError as exc:
-        if not started:
+        if refused:
             await _send_status_error(send, exc)
             return
         await _send_event(send, _error_body(exc))
         await send({"type": "http.response.body", "body": b""})
         return
     except httpx.TimeoutException:
-        if not started:
-            await _start_events(send)
         await _stall()
         return
     except httpx.TransportError:
-        if not started:
-            await _start_events(send)
         raise ScriptedHangUp("The fake OpenAI server cut the stream as scripted.") from None
-    if not started:
-        await _start_events(send)
     await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
 
