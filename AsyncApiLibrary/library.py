@@ -141,7 +141,7 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
         | =Argument= | =Meaning= |
         | ``timeout`` | Default deadline of every keyword that waits. |
         | ``done`` | Default done convention: ``event:NAME``, ``data:TEXT`` or ``openai``. |
-        | ``buffer_size`` | Default number of stream items that may wait unread. |
+        | ``buffer_size`` | Default number of received body parts that may wait unread (see `Open App`). |
         | ``leak_check`` | What to do about streams, fakes and clients a test leaves behind: ``warn`` (log a warning and close them), ``fail`` (fail the test) or ``off``. |
 
         Example:

@@ -40,7 +40,7 @@ class ConnectionKeywords(KeywordGroup):
         | ``headers`` | Headers sent with every request of this client. |
         | ``token`` | Bearer token sent as ``Authorization``; a ``Secret`` is never logged. |
         | ``timeout`` | Default deadline of this client's keywords (library default 10 s). |
-        | ``buffer_size`` | How many body parts or stream items may wait unread (in-process); a small value makes a slow reader slow the app down. |
+        | ``buffer_size`` | How many received body parts may wait unread, between app and client (in-process) and between the pump and the reader of a stream; a small value makes a slow reader slow the app down. |
         | ``disconnect_grace`` | In-process: how long the app may run after a disconnect before it is cancelled (which `Expect Cleanup` reports as a leak). |
 
         The app's startup (lifespan) runs before this keyword returns; its shutdown runs in
