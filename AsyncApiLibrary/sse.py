@@ -56,6 +56,13 @@ class SseDecoder:
             text = text[1:]
         self._skip_lf = False
         buffer = self._pending + text
+        if "\r" not in buffer:  # the usual case: LF only, so a plain split will do
+            *lines, self._pending = buffer.split("\n")
+            for line in lines:
+                event = self._line(line)
+                if event is not None:
+                    events.append(event)
+            return events
         start = 0
         for end_of_line in _EOL.finditer(buffer):
             event = self._line(buffer[start:end_of_line.start()])
