@@ -130,7 +130,7 @@ class LiveStream:
                         now = time.perf_counter()
                         batch = [self._make_item(part, now) for part in decoder.feed(piece)]
                         if batch:
-                            await self._send.send(batch)
+                            await self._hand_over(batch)
                     now = time.perf_counter()
                     batch = [self._make_item(part, now) for part in decoder.flush()]
                     if batch:
@@ -142,6 +142,12 @@ class LiveStream:
                 self.error = exc
                 self.state = "failed"
         self._pump_done.set()
+
+    async def _hand_over(self, batch: list[StreamItem]) -> None:
+        try:
+            self._send.send_nowait(batch)  # room in the buffer: no trip through the loop
+        except anyio.WouldBlock:
+            await self._send.send(batch)  # a slow reader: wait, as a full socket would
 
     def _make_item(self, part: Any, now: float) -> StreamItem:
         index = self.arrived_count
