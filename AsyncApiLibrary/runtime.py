@@ -51,6 +51,10 @@ class Runtime:
 
     @property
     def portal(self) -> BlockingPortal:
+        return self._started()[0]
+
+    def _started(self) -> tuple[BlockingPortal, asyncio.AbstractEventLoop]:
+        """The portal and its loop, started on first use; refuses once closed."""
         with self._lock:
             if self._closed:
                 raise UsageError("The library's event loop has already been shut down.")
@@ -59,7 +63,7 @@ class Runtime:
                 self._portal = self._portal_cm.__enter__()
                 self._loop = self._portal.call(_running_loop)
                 _live_runtimes.add(self)
-            return self._portal
+            return self._portal, self._loop
 
     @property
     def started(self) -> bool:
@@ -96,8 +100,8 @@ class Runtime:
         # portal's own start_task_soon waits for a second round trip to spawn it).
         blocked = _block_signals()
         try:
-            self.portal  # noqa: B018  (starts the loop on first use; refuses when closed)
-            future: Future[None] = asyncio.run_coroutine_threadsafe(tracked(), self._loop)
+            loop = self._started()[1]
+            future: Future[None] = asyncio.run_coroutine_threadsafe(tracked(), loop)
         except BaseException:
             _restore_signals(blocked)
             raise

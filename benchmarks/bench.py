@@ -336,7 +336,7 @@ _CLEANUP = re.compile(r"([\d.]+) ms after the disconnect")
 def measure_cleanup(sizes: Sizes) -> Row:
     figures = {}
     for target in ("in-process", "server"):
-        result = robot_run("cleanup", f"cleanup-{target}", {"K": sizes.cleanups, "TARGET": target})
+        robot_run("cleanup", f"cleanup-{target}", {"K": sizes.cleanups, "TARGET": target})
         latencies = [float(m) for m in _CLEANUP.findall(
             (OUT / "outputs" / f"cleanup-{target}.xml").read_text(encoding="utf-8"))]
         if len(latencies) != sizes.cleanups:
@@ -344,7 +344,6 @@ def measure_cleanup(sizes: Sizes) -> Row:
         latencies.sort()
         figures[f"{target} median"] = statistics.median(latencies)
         figures[f"{target} p95"] = latencies[max(int(len(latencies) * 0.95) - 1, 0)]
-        del result
     return row(f"cleanup latency, Disconnect Client to handler finished ({sizes.cleanups} each)",
                "ms", figures, "in-process median",
                "measured by the library: server-side end of the request minus the disconnect")

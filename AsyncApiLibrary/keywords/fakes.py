@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import anyio
 from robot.api import logger
 from robot.api.deco import keyword
 
@@ -423,7 +424,5 @@ async def _call_in_loop(func: Any, *args: Any) -> Any:
 
 
 async def _wait_finished(call: FakeCall, limit: float) -> None:
-    import anyio
-
     with anyio.move_on_after(limit):
         await call.finished.wait()

@@ -7,6 +7,7 @@ ResourceWarning noise, after suites that leave streams, servers and failures beh
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -109,7 +110,7 @@ def test_tokens_and_api_keys_never_reach_the_outputs(tmp_path, mode):
             "--variable", f"MODE:{mode}", "--variable", f"KEY:{key}",
             "--variable", f"TOKEN: Secret:{token}", str(SUITES / "secrets.robot")]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD,
-                          env={**__import__("os").environ, **env_token})
+                          env={**os.environ, **env_token})
     assert done.returncode == 0, done.stdout
     # DEBUG is the most the suites use. At TRACE Robot itself logs every keyword argument,
     # so there only a Secret (like TOKEN here) stays hidden; the README says so.
