@@ -25,6 +25,9 @@ from .transport import StreamingASGITransport
 
 Mode = Literal["in-process", "server", "url"]
 MODES: tuple[str, ...] = ("in-process", "server", "url")
+# httpx's own pool defaults, spelled out because `Send Chats Concurrently` sizes by them.
+CONNECTIONS = 100
+KEEP_ALIVE = 20
 
 
 @dataclass
@@ -79,7 +82,9 @@ class Target:
 
     async def _open(self, stack: contextlib.AsyncExitStack) -> None:
         opts = self.options
-        client_args: dict[str, Any] = {"headers": opts.headers, "timeout": opts.timeout}
+        client_args: dict[str, Any] = {"headers": opts.headers, "timeout": opts.timeout,
+                                       "limits": httpx.Limits(max_connections=CONNECTIONS,
+                                                             max_keepalive_connections=KEEP_ALIVE)}
         if self.mode == "url":
             self.base_url = _check_url(self.app_ref)
             client = httpx.AsyncClient(base_url=self.base_url, **client_args)

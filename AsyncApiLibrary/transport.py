@@ -24,6 +24,13 @@ log = logging.getLogger("AsyncApiLibrary.app")
 
 _BROKEN = "the app failed after the response had started, so the body ended early"
 BUFFERED = "asyncapi_buffered"  # request extension: the caller reads the whole body at once
+_FALLBACK_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"),)
+_FALLBACK_BODY = b"Internal Server Error"
+
+
+def _log_app_error(exc: Exception, request: httpx.Request) -> None:
+    log.error("The app raised %s while handling %s %s.", type(exc).__name__, request.method,
+              request.url.path, exc_info=exc)
 
 
 class _Exchange:
@@ -77,6 +84,48 @@ class _Exchange:
                     self.body_send.close()
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 return
+
+
+class _BufferedExchange:
+    """One request whose response is collected whole; plain attributes, no task of its own."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+        self.request_body_sent = False
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.parts: list[bytes] = []
+        self.complete = False
+        self._completed: anyio.Event | None = None  # made only if the app waits on receive
+
+    async def receive(self) -> dict[str, Any]:
+        if not self.request_body_sent:
+            self.request_body_sent = True
+            body = await self.request.aread()
+            return {"type": "http.request", "body": body, "more_body": False}
+        if not self.complete:
+            if self._completed is None:
+                self._completed = anyio.Event()
+            await self._completed.wait()
+        return {"type": "http.disconnect"}  # the client leaves once it has the whole answer
+
+    async def send(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            if self.status is not None:
+                raise RuntimeError("The app sent 'http.response.start' twice.")
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+        elif kind == "http.response.body":
+            if self.status is None:
+                raise RuntimeError("The app sent a body before 'http.response.start'.")
+            if self.complete:
+                return
+            self.parts.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                self.complete = True
+                if self._completed is not None:
+                    self._completed.set()
 
 
 class _ResponseStream(httpx.AsyncByteStream):
@@ -190,23 +239,22 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
     async def _buffered(self, request: httpx.Request) -> httpx.Response:
         """A request whose caller wants the whole body: the app runs in the caller's task.
 
-        No streaming machinery, so it costs what ``httpx.ASGITransport`` does. If the
-        caller is cancelled (a Robot timeout), the app call is cancelled with it.
+        No task, memory stream or cancel scope of its own, so it costs what
+        ``httpx.ASGITransport`` does. If the caller is cancelled (a Robot timeout), the app
+        call is cancelled with it.
         """
-        exchange = _Exchange(request, math.inf)
-        parts = []
-        with exchange.body_receive:
-            await self._run_app(exchange, self._scope(request))
-            if exchange.fallback_body:
-                parts.append(exchange.fallback_body)
-            while True:
-                try:
-                    parts.append(exchange.body_receive.receive_nowait())
-                except (anyio.WouldBlock, anyio.EndOfStream):
-                    break
-        if exchange.broken:
+        exchange = _BufferedExchange(request)
+        try:
+            await self.app(self._scope(request), exchange.receive, exchange.send)
+        except Exception as exc:  # an app bug: answer as a server would
+            _log_app_error(exc, request)
+        if exchange.status is None:
+            return httpx.Response(500, headers=_FALLBACK_HEADERS, content=_FALLBACK_BODY,
+                                  extensions={"http_version": b"HTTP/1.1"})
+        if not exchange.complete:
             raise httpx.RemoteProtocolError(_BROKEN)
-        return httpx.Response(exchange.status, headers=exchange.headers, content=b"".join(parts),
+        return httpx.Response(exchange.status, headers=exchange.headers,
+                              content=b"".join(exchange.parts),
                               extensions={"http_version": b"HTTP/1.1"})
 
     async def _run_app(self, exchange: _Exchange, scope: dict[str, Any]) -> None:
@@ -214,18 +262,12 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             try:
                 await self.app(scope, exchange.receive, exchange.send)
             except Exception as exc:  # an app bug: answer as a server would
-                log.error(
-                    "The app raised %s while handling %s %s.",
-                    type(exc).__name__,
-                    exchange.request.method,
-                    exchange.request.url.path,
-                    exc_info=exc,
-                )
+                _log_app_error(exc, exchange.request)
             finally:
                 if not exchange.started.is_set():
                     exchange.status = 500
-                    exchange.headers = [(b"content-type", b"text/plain; charset=utf-8")]
-                    exchange.fallback_body = b"Internal Server Error"
+                    exchange.headers = list(_FALLBACK_HEADERS)
+                    exchange.fallback_body = _FALLBACK_BODY
                     exchange.started.set()
                 elif not exchange.response_complete and not exchange.disconnected.is_set():
                     exchange.broken = True

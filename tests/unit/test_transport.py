@@ -158,3 +158,27 @@ async def test_cancelling_a_buffered_request_cancels_the_app_call():
             await anyio.wait_all_tasks_blocked()
             group.cancel_scope.cancel()
     assert cancelled.is_set()
+
+
+async def test_buffered_app_that_listens_hears_the_client_leave_once_the_answer_is_whole():
+    heard = []
+
+    async def listens(scope, receive, send):
+        assert (await receive())["type"] == "http.request"
+        async with anyio.create_task_group() as group:
+
+            async def listen() -> None:
+                heard.append((await receive())["type"])  # parks until the body is complete
+
+            group.start_soon(listen)
+            await anyio.wait_all_tasks_blocked()
+            assert heard == []
+            await send({"type": "http.response.start", "status": 200})
+            await send({"type": "http.response.body", "body": b"a", "more_body": True})
+            await send({"type": "http.response.body", "body": b"b"})
+
+    async with httpx.AsyncClient(transport=StreamingASGITransport(listens),
+                                 base_url="http://t") as client:
+        with anyio.fail_after(2):
+            response = await client.send(_buffered(client, "/"))
+    assert (response.text, heard) == ("ab", ["http.disconnect"])
