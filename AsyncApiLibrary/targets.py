@@ -9,7 +9,9 @@ stream pumps run, so everything it started ends when it closes.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -21,7 +23,7 @@ from .apps import load_app, unwrap_app
 from .errors import AppLoadError, UsageError
 from .server import HostedServer
 from .tracking import RequestTracker
-from .transport import StreamingASGITransport
+from .transport import BUFFERED, StreamingASGITransport
 
 Mode = Literal["in-process", "server", "url"]
 MODES: tuple[str, ...] = ("in-process", "server", "url")
@@ -57,6 +59,7 @@ class Target:
         self.base_url = ""
         self.task_group: Any = None
         self._stack: contextlib.AsyncExitStack | None = None
+        self._asgi: StreamingASGITransport | None = None
 
     @property
     def user_app(self) -> Any:
@@ -66,6 +69,25 @@ class Target:
     def describe(self) -> str:
         where = self.app_ref if self.mode != "url" else self.base_url
         return f"'{self.alias}' ({self.mode}, {where})"
+
+    async def send_whole(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and return the response with its whole body read.
+
+        In-process, the transport is called directly: for a request that is answered
+        whole in the same loop, the client's send chain (auth, redirects, timeouts, all
+        unused here) costs more than the transport, so only what it would add is kept:
+        the request on the response, the elapsed time, and cookies the app set.
+        """
+        if self._asgi is None:
+            return await self.client.send(request)
+        request.extensions[BUFFERED] = True
+        started = time.perf_counter()
+        response = await self._asgi.handle_async_request(request)
+        response.request = request
+        response.elapsed = timedelta(seconds=time.perf_counter() - started)
+        if "set-cookie" in response.headers:
+            self.client.cookies.extract_cookies(response)
+        return response
 
     async def __aenter__(self) -> Target:
         async with contextlib.AsyncExitStack() as stack:
@@ -98,13 +120,13 @@ class Target:
                     shutdown_timeout=opts.shutdown_timeout,
                 )
                 await _enter_lifespan(stack, manager, self.app_ref)
-                transport = StreamingASGITransport(
+                self._asgi = StreamingASGITransport(
                     manager.app,
                     buffer_size=opts.buffer_size,
                     disconnect_grace=opts.disconnect_grace,
                 )
                 self.base_url = "http://testserver"
-                client = httpx.AsyncClient(transport=transport, base_url=self.base_url,
+                client = httpx.AsyncClient(transport=self._asgi, base_url=self.base_url,
                                            **client_args)
             elif self.mode == "server":
                 server = HostedServer(

@@ -24,7 +24,6 @@ from ..errors import (
 from ..jsonpath import lookup
 from ..state import KeywordGroup, seconds
 from ..targets import CONNECTIONS, Target
-from ..transport import BUFFERED
 
 _BODY_LOG = 2000
 
@@ -243,10 +242,9 @@ def _exchange_errors(request: httpx.Request, limit: float) -> Iterator[None]:
 
 
 async def _exchange(target: Target, request: httpx.Request, limit: float) -> httpx.Response:
-    request.extensions[BUFFERED] = True  # in-process: no streaming machinery is needed
     started = time.perf_counter()
     with _exchange_errors(request, limit), anyio.fail_after(limit):
-        response = await target.client.send(request)
+        response = await target.send_whole(request)
     response.extensions["asyncapi_elapsed_ms"] = (time.perf_counter() - started) * 1000
     return response
 
@@ -266,10 +264,9 @@ async def _gather(target: Target, requests: list[httpx.Request],
 
     async def worker() -> None:
         for index, request in waiting:
-            request.extensions[BUFFERED] = True
             try:
                 with _exchange_errors(request, limit):
-                    results[index] = await target.client.send(request)
+                    results[index] = await target.send_whole(request)
             except AsyncApiError as exc:
                 errors.append(exc)
 

@@ -38,7 +38,7 @@ class CountingHandler:
 
 def _target(mode: str, handler: CountingHandler) -> SimpleNamespace:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://t")
-    return SimpleNamespace(mode=mode, client=client)
+    return SimpleNamespace(mode=mode, client=client, send_whole=client.send)
 
 
 def _requests(target: SimpleNamespace, count: int) -> list[httpx.Request]:

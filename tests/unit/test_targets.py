@@ -1,0 +1,47 @@
+"""A target's whole-body send: what the in-process shortcut keeps of httpx's send chain."""
+
+import anyio
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from AsyncApiLibrary.keywords.requests import _exchange
+from AsyncApiLibrary.targets import Target, TargetOptions
+
+pytestmark = pytest.mark.anyio
+
+
+async def login(request: Request) -> JSONResponse:
+    response = JSONResponse({"ok": True})
+    response.set_cookie("session", "s-123")
+    return response
+
+
+async def whoami(request: Request) -> JSONResponse:
+    return JSONResponse({"session": request.cookies.get("session")})
+
+
+app = Starlette(routes=[Route("/login", login, methods=["POST"]), Route("/whoami", whoami)])
+
+
+@pytest.mark.parametrize("mode", ["in-process", "server"])
+async def test_cookies_the_app_sets_go_back_on_later_requests(mode):
+    async with Target("t", app, TargetOptions(mode=mode)) as target:
+        client = target.client
+        before = await _exchange(target, client.build_request("GET", "/whoami"), 5)
+        logged_in = await _exchange(target, client.build_request("POST", "/login"), 5)
+        after = await _exchange(target, client.build_request("GET", "/whoami"), 5)
+    assert before.json() == {"session": None}
+    assert logged_in.request.url.path == "/login"
+    assert logged_in.elapsed.total_seconds() > 0
+    assert after.json() == {"session": "s-123"}
+
+
+async def test_a_whole_in_process_answer_is_read_and_closed():
+    async with Target("t", app, TargetOptions()) as target:
+        response = await _exchange(target, target.client.build_request("GET", "/whoami"), 5)
+        with anyio.fail_after(1):
+            assert await response.aread() == b'{"session":null}'
+    assert response.is_closed and response.is_stream_consumed
