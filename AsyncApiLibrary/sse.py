@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _EOL = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class SseEvent:
+class SseEvent(NamedTuple):
     event: str
     data: str
     id: str
@@ -59,9 +58,17 @@ class SseDecoder:
         if "\r" not in buffer:  # the usual case: LF only, so a plain split will do
             *lines, self._pending = buffer.split("\n")
             for line in lines:
-                event = self._line(line)
-                if event is not None:
-                    events.append(event)
+                # The two commonest lines are handled here; the rest as the spec says.
+                if not line:
+                    event = self._dispatch()
+                    if event is not None:
+                        events.append(event)
+                elif line.startswith("data: "):
+                    self._data.append(line[6:])
+                elif line.startswith("event: "):
+                    self._event = line[7:]
+                else:
+                    self._line(line)
             return events
         start = 0
         for end_of_line in _EOL.finditer(buffer):

@@ -223,6 +223,23 @@ class LiveStream:
             ) from None
         except anyio.EndOfStream:
             raise self._ended_error() from None
+        return self._deliver(item)
+
+    def arrived_item(self) -> StreamItem | None:
+        """The next item if it has already arrived, else None: no waiting, no loop trip.
+
+        Bulk readers take what is there this way and await `next_item` only when it is not.
+        """
+        if self.state == "disconnected":
+            return None
+        if not self._ready:
+            try:
+                self._ready.extend(self._receive.receive_nowait())
+            except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+                return None  # nothing here yet, or the end: `next_item` says which
+        return self._deliver(self._ready.popleft())
+
+    def _deliver(self, item: StreamItem) -> StreamItem:
         self.delivered_count += 1
         self.recent.append(item)
         if self.done.matches(item):

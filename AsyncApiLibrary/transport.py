@@ -78,7 +78,10 @@ class _Exchange:
             body = message.get("body", b"")
             try:
                 if body:
-                    await self.body_send.send(body)
+                    try:  # room in the buffer: no trip through the loop, as uvicorn's send
+                        self.body_send.send_nowait(body)
+                    except anyio.WouldBlock:
+                        await self.body_send.send(body)  # a slow client: wait, as on a full socket
                 if not message.get("more_body", False):
                     self.response_complete = True
                     self.body_send.close()
@@ -137,11 +140,18 @@ class _ResponseStream(httpx.AsyncByteStream):
         exchange = self._exchange
         if exchange.fallback_body:
             yield exchange.fallback_body
-        try:
-            async for item in exchange.body_receive:
-                yield item
-        except anyio.ClosedResourceError:
-            return
+        parts = exchange.body_receive
+        while True:
+            try:
+                try:
+                    part = parts.receive_nowait()  # already here: no trip through the loop
+                except anyio.WouldBlock:
+                    part = await parts.receive()
+            except anyio.EndOfStream:
+                break
+            except anyio.ClosedResourceError:
+                return
+            yield part
         if exchange.broken:
             raise httpx.RemoteProtocolError(_BROKEN)
 

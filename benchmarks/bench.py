@@ -252,7 +252,7 @@ async def raw_streams(client: httpx.AsyncClient, streams: int, each: int) -> flo
 def raw(coro_factory: Any, url: str | None) -> float:
     async def main() -> float:
         # The library's clients wait up to their keyword timeout; so may these.
-        limits, timeout = httpx.Limits(max_connections=100), httpx.Timeout(300)
+        limits, timeout = httpx.Limits(max_connections=100, max_keepalive_connections=20), httpx.Timeout(300)
         client = asgi_client() if url is None else httpx.AsyncClient(
             base_url=url, limits=limits, timeout=timeout)
         async with client:

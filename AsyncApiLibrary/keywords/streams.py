@@ -530,7 +530,8 @@ async def _read_all(stream: LiveStream, limit: float, keep: bool) -> Any:
     try:
         with anyio.fail_after(limit):
             while True:
-                item = await stream.next_item(None)  # the deadline above covers every read
+                # One deadline above covers every read; items already here need no await.
+                item = stream.arrived_item() or await stream.next_item(None)
                 if stream.done.matches(item):
                     return items if keep else count
                 if item.name == stream.error_event:

@@ -59,10 +59,8 @@ async def test_in_flight_together_in_process_and_no_more_than_the_pool_over_a_so
 
         group.start_soon(run)
         with anyio.fail_after(5):
-            while handler.in_flight < expected:
-                await anyio.sleep(0.001)
-        await anyio.wait_all_tasks_blocked()
-        assert handler.in_flight == expected  # no more join while they are parked
+            await anyio.wait_all_tasks_blocked()  # every worker parked or waiting its turn
+        assert handler.in_flight == expected
         handler.release.set()
     assert handler.most == expected
     assert [r.json()["echo"] for r in results] == [r.content.decode() for r in requests]

@@ -1,0 +1,78 @@
+"""Reading to done in bulk: items already here are taken without waiting, none is lost."""
+
+import anyio
+import httpx
+import pytest
+
+from AsyncApiLibrary.items import DoneRule
+from AsyncApiLibrary.keywords.streams import _read_all
+from AsyncApiLibrary.streams import LiveStream
+from AsyncApiLibrary.transport import StreamingASGITransport
+
+pytestmark = pytest.mark.anyio
+
+
+def sse_app(parts: list[bytes]):
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        for part in parts:
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+async def _stream(parts: list[bytes], keep_reading):
+    transport = StreamingASGITransport(sse_app(parts))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client, \
+            anyio.create_task_group() as group:
+        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
+                            done=DoneRule.parse("event:done"))
+        await stream.open(client, group)
+        try:
+            return stream, await keep_reading(stream)
+        finally:
+            await stream.release()
+
+
+async def test_everything_up_to_done_once_in_order_and_what_follows_stays_readable():
+    # Two events in one body part, then done and a straggler together in another.
+    parts = [b"data: a\n\ndata: b\n\n", b"data: c\n\n",
+             b"event: done\ndata: {}\n\nevent: late\ndata: z\n\n"]
+
+    async def read(stream):
+        items = await _read_all(stream, 5, True)
+        straggler = await stream.next_item(1)
+        return items, straggler
+
+    stream, (items, straggler) = await _stream(parts, read)
+    assert [item.data for item in items] == ["a", "b", "c"]
+    assert [item.index for item in items] == [0, 1, 2]
+    assert (straggler.event, straggler.data) == ("late", "z")
+    assert stream.delivered_count == 5 and stream.done_seen
+    assert [item.index for item in stream.recent] == [0, 1, 2, 3, 4]
+
+
+async def test_arrived_item_never_waits():
+    gate = anyio.Event()
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        await send({"type": "http.response.body", "body": b"data: first\n\n", "more_body": True})
+        await gate.wait()
+        await send({"type": "http.response.body", "body": b""})
+
+    transport = StreamingASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client, \
+            anyio.create_task_group() as group:
+        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
+                            done=DoneRule.parse("event:done"))
+        await stream.open(client, group)
+        await anyio.wait_all_tasks_blocked()
+        first = stream.arrived_item()
+        assert stream.arrived_item() is None  # nothing more has arrived; no waiting for it
+        gate.set()
+        await stream.release()
+    assert first.data == "first"
