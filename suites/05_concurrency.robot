@@ -29,6 +29,21 @@ Two Interleaved Streams Do Not Mix Their Tokens
     Token Should Be    second    beta
     Token Should Be    first    alpha
 
+One Deadline Covers The Whole Batch And Nothing Is Left Waiting
+    [Documentation]    The keyword's timeout bounds all the requests together. In-process the
+    ...    app calls are cancelled with them; over a socket the connections close and the
+    ...    gateway's own upstream deadline ends the handlers.
+    [Tags]    unhappy-path    cancellation
+    Given A Fake Model
+    Fake Hangs Until Cancelled
+    ${messages}=    Evaluate    ["a", "b", "c"]
+    Run Keyword And Expect Error
+    ...    3 of 3 concurrent requests got no answer within 0.3 s.
+    ...    Send Chats Concurrently    ${messages}    timeout=300ms
+    Fake Should Have Been Called Times    3
+    # The last call started last, so its end is the end of all three.
+    Fake Should Have Been Cancelled    timeout=5s
+
 Concurrent Chats All Succeed
     [Tags]    happy-path
     ${messages}=    Evaluate    ["hi"] * 20

@@ -118,7 +118,10 @@ class RequestKeywords(KeywordGroup):
         Each request is ``POST path`` with body ``{field: message}``.
 
         All requests are in flight together in the library's event loop; the keyword
-        returns when the last answer arrived or fails at ``timeout``.
+        returns when the last answer arrived or fails at ``timeout``, which bounds the
+        whole batch. In-process every request reaches the app at once; over a socket
+        (``server`` and URL mode) at most 100 are in flight at a time, the size of the
+        client's connection pool, and each next one starts as soon as one is answered.
 
         Example:
         | @{replies} = | `Send Chats Concurrently` | ${messages} |
