@@ -39,6 +39,10 @@ class _Exchange:
     def __init__(self, request: httpx.Request, buffer_size: float) -> None:
         self.request = request
         self.body_send, self.body_receive = anyio.create_memory_object_stream[Any](buffer_size)
+        # A bounded buffer lets `send` skip the loop trip while there is room: an app that
+        # never awaits is still stopped when the buffer fills, as uvicorn's send is when
+        # the socket's is. Without a bound, every send yields so such an app cannot starve.
+        self.hand_over_directly = buffer_size != math.inf
         self.started = anyio.Event()
         self.disconnected = anyio.Event()
         self.finished = anyio.Event()
@@ -78,10 +82,13 @@ class _Exchange:
             body = message.get("body", b"")
             try:
                 if body:
-                    try:  # room in the buffer: no trip through the loop, as uvicorn's send
-                        self.body_send.send_nowait(body)
-                    except anyio.WouldBlock:
-                        await self.body_send.send(body)  # a slow client: wait, as on a full socket
+                    if not self.hand_over_directly:
+                        await self.body_send.send(body)
+                    else:
+                        try:  # room in the buffer: no trip through the loop, as uvicorn's send
+                            self.body_send.send_nowait(body)
+                        except anyio.WouldBlock:
+                            await self.body_send.send(body)  # a slow client: wait for room
                 if not message.get("more_body", False):
                     self.response_complete = True
                     self.body_send.close()

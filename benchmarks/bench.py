@@ -82,6 +82,11 @@ Round Trips
     FOR    ${i}    IN RANGE    ${N}
         Send Request    POST    /chat    json=${body}
     END
+
+Keyword Floor
+    FOR    ${i}    IN RANGE    ${N}
+        No Operation
+    END
 """,
     "requests_requestslibrary": """*** Settings ***
 Library           RequestsLibrary
@@ -280,19 +285,23 @@ def row(name: str, unit: str, figures: dict[str, float], baseline: str, note: st
 def measure_requests(sizes: Sizes, server: ExternalServer) -> Row:
     n = sizes.requests
     per = {}
+    floors: list[float] = []
     for target in ("in-process", "server", "url"):
         result = robot_run("requests_library", f"requests-{target}",
                            {"N": n, "TARGET": target, "URL": server.url})
         per[f"AsyncApiLibrary {target}"] = test_seconds(result, "Round Trips") / n * 1000
+        floors.append(test_seconds(result, "Keyword Floor") / n * 1000)
     result = robot_run("requests_requestslibrary", "requests-requestslibrary",
                        {"N": n, "URL": server.url})
     per["RequestsLibrary POST On Session"] = test_seconds(result, "Round Trips") / n * 1000
     per["raw httpx, ASGI in-process"] = raw(lambda c: raw_requests(c, n), None) / n * 1000
     per["raw httpx, loopback socket"] = raw(lambda c: raw_requests(c, n), server.url) / n * 1000
+    per["Robot's own keyword call (No Operation)"] = statistics.median(floors)
     return row(f"request round trip through robot ({n} POST /chat)", "ms per request", per,
                "RequestsLibrary POST On Session",
                "ratio = contender time / RequestsLibrary time; below 1 is faster. "
-               "'url' and RequestsLibrary use the same uvicorn process.")
+               "'url' and RequestsLibrary use the same uvicorn process. Every Robot "
+               "contender's time includes Robot's own keyword call, the floor shown.")
 
 
 def measure_streams(sizes: Sizes, server: ExternalServer) -> list[Row]:

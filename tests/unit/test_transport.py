@@ -1,3 +1,5 @@
+import math
+
 import anyio
 import httpx
 import pytest
@@ -182,3 +184,29 @@ async def test_buffered_app_that_listens_hears_the_client_leave_once_the_answer_
         with anyio.fail_after(2):
             response = await client.send(_buffered(client, "/"))
     assert (response.text, heard) == ("ab", ["http.disconnect"])
+
+
+def _tight(counter: list[int], parts: int):
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200})
+        for _ in range(parts):  # awaits nothing but send
+            counter[0] += 1
+            await send({"type": "http.response.body", "body": b"x", "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+@pytest.mark.parametrize(("buffer_size", "most_ahead"), [(4, 6), (math.inf, 3)])
+async def test_an_app_that_never_awaits_is_held_back_by_the_buffer_or_yields(
+        buffer_size, most_ahead):
+    sent = [0]
+    transport = StreamingASGITransport(_tight(sent, 1000), buffer_size=buffer_size)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        with anyio.fail_after(5):
+            response = await client.send(client.build_request("GET", "/"), stream=True)
+            assert await response.aiter_bytes().__anext__() == b"x"
+            # Bounded: the app filled the buffer and waits. Unbounded: every send yielded,
+            # so the reader got its turn long before the app's 1000 parts were out.
+            assert sent[0] <= most_ahead
+            await response.aclose()
