@@ -15,7 +15,7 @@ FORMATS: tuple[str, ...] = ("sse", "lines", "raw")
 _MISSING = object()
 
 
-@dataclass
+@dataclass(slots=True)
 class StreamItem:
     """One chunk, line or SSE event, with the time it arrived.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
+import anyio
 from robot.api import logger
 
 from .items import DoneRule
@@ -15,6 +16,8 @@ from .keywords.streams import StreamKeywords
 from .leaks import LeakListener
 from .state import LibraryState, seconds
 from .version import __version__
+
+_SETTLE = 1.0  # seconds a disconnected stream's handler may take to finish after the test
 
 
 class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeKeywords):
@@ -86,7 +89,9 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
 
     At the end of every test the library checks what it still owns: open streams, fakes
     installed during the test, clients opened during the test, and requests the server is
-    still handling. By default it logs a warning naming them and closes them;
+    still handling. The handler of a stream the test disconnected gets up to 1 s to finish
+    first, since a disconnect reaches a real server's handler a moment after the test moves
+    on. By default it logs a warning naming what is left and closes it;
     ``leak_check=fail`` fails the test instead.
 
     = Timeouts =
@@ -169,6 +174,7 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
 
     def _owned_leftovers(self) -> list[str]:
         state = self.state
+        self._let_disconnects_settle()
         found: list[str] = []
         for name, stream in state.streams.items():
             if stream.state in ("open", "starting"):
@@ -187,6 +193,19 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
                 ]
         return found
 
+    def _let_disconnects_settle(self) -> None:
+        """Handlers of streams the test disconnected get a moment to finish (bounded).
+
+        A disconnect reaches a real server's handler a little later than the test moves
+        on; only a handler still running after the settle deadline is a leftover.
+        """
+        gone = {s.request_id for s in self.state.streams.values() if s.state == "disconnected"}
+        ending = [record for opened in self.state.targets.values()
+                  if opened.target.tracker is not None
+                  for record in opened.target.tracker.running if record.request_id in gone]
+        if ending:
+            self._run(_all_ended, ending, _SETTLE)
+
     def _release_leftovers(self) -> None:
         state = self.state
         for stream in list(state.streams.values()):
@@ -200,3 +219,9 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
         for alias, opened in list(state.targets.items()):
             if opened.opened_in_test:
                 self._close(alias)
+
+
+async def _all_ended(records: list, limit: float) -> None:
+    with anyio.move_on_after(limit):
+        for record in records:
+            await record.ended.wait()

@@ -127,12 +127,11 @@ class LiveStream:
             try:
                 async with self._send:
                     async for piece in self.response.aiter_bytes():
-                        now = time.perf_counter()
-                        batch = [self._make_item(part, now) for part in decoder.feed(piece)]
+                        now = time.perf_counter()  # arrival: before decoding
+                        batch = self._make_batch(decoder.feed(piece), now)
                         if batch:
                             await self._hand_over(batch)
-                    now = time.perf_counter()
-                    batch = [self._make_item(part, now) for part in decoder.flush()]
+                    batch = self._make_batch(decoder.flush(), time.perf_counter())
                     if batch:
                         await self._send.send(batch)
                 self.state = "ended"
@@ -149,9 +148,10 @@ class LiveStream:
         except anyio.WouldBlock:
             await self._send.send(batch)  # a slow reader: wait, as a full socket would
 
-    def _make_item(self, part: Any, now: float) -> StreamItem:
-        index = self.arrived_count
-        self.arrived_count += 1
+    def _make_batch(self, parts: list[Any], now: float) -> list[StreamItem]:
+        """Items for everything decoded from one received body part; they share its arrival."""
+        if not parts:
+            return []
         offset = (now - self.sent_at) * 1000
         if self.last_arrival is None:
             self.first_offset_ms = offset
@@ -159,17 +159,21 @@ class LiveStream:
         else:
             self.max_gap_ms = max(self.max_gap_ms, (now - self.last_arrival) * 1000)
         self.last_arrival = now
+        first = self.arrived_count
+        self.arrived_count += len(parts)
         if self.fmt == "sse":
-            item = StreamItem(index, "event", part.data, now, offset, part.event, part.id,
-                              part.retry)
+            batch = [StreamItem(first + n, "event", part.data, now, offset, part.event, part.id,
+                                part.retry) for n, part in enumerate(parts)]
         elif self.fmt == "lines":
-            item = StreamItem(index, "line", part, now, offset)
+            batch = [StreamItem(first + n, "line", part, now, offset)
+                     for n, part in enumerate(parts)]
         else:
-            item = StreamItem(index, "chunk", part.decode("utf-8", "replace"), now, offset,
-                              raw=part)
-        if index < TRANSCRIPT_LIMIT:
-            self.transcript.append(item)
-        return item
+            batch = [StreamItem(first + n, "chunk", part.decode("utf-8", "replace"), now, offset,
+                                raw=part) for n, part in enumerate(parts)]
+        room = TRANSCRIPT_LIMIT - len(self.transcript)
+        if room > 0:
+            self.transcript.extend(batch[:room])
+        return batch
 
     async def disconnect(self) -> bool:
         """Close the stream from the client side. Returns False if it was already closed."""
