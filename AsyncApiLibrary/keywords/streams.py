@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any, Literal
 
 import anyio
@@ -76,7 +78,7 @@ class StreamKeywords(KeywordGroup):
             raise UsageError(f"A stream named '{stream_name}' is already open; disconnect it first.")
         request_id = uuid.uuid4().hex
         request.headers[REQUEST_ID_HEADER] = request_id
-        stream = self.state.runtime.make(
+        make_stream = partial(
             LiveStream,
             stream_name,
             request,
@@ -86,7 +88,7 @@ class StreamKeywords(KeywordGroup):
             request_id=request_id,
         )
         limit = seconds(timeout, target.options.timeout)
-        self._run(_open_stream, target, stream, limit)
+        stream = self._run(_open_stream, target, make_stream, limit)
         replaced = state.streams.get(stream_name)
         if replaced is not None:
             self._run(replaced.release)
@@ -517,11 +519,15 @@ class StreamKeywords(KeywordGroup):
         logger.info(transcript.render(stream, self.state.masker), html=True)
 
 
-async def _open_stream(target: Any, stream: LiveStream, limit: float) -> None:
+async def _open_stream(target: Any, make_stream: Callable[[], LiveStream],
+                       limit: float) -> LiveStream:
+    """Build the stream in the loop (its anyio parts need it) and open it: one hand-over."""
     from .requests import _exchange_errors
 
+    stream = make_stream()
     with _exchange_errors(stream.request, limit), anyio.fail_after(limit):
         await stream.open(target.client, target.task_group)
+    return stream
 
 
 async def _read_all(stream: LiveStream, limit: float, keep: bool) -> Any:
