@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "bench"
 APP = "benchmarks.bench_app:app"
 ROBOT_LIMIT = 900  # seconds per robot run; a hang fails the benchmark instead of stalling it
+BULK_TRIES = 3  # bulk reads are short: each side's fastest of three, in every round
 
 
 @dataclass
@@ -109,9 +110,11 @@ Event By Event
     Expect Done Event
 
 Bulk To Done
-    Start Stream    GET    /events?n=${BULK}
-    ${count} =    Read Until Done    keep=${False}
-    Should Be Equal As Integers    ${count}    ${BULK}
+    FOR    ${i}    IN RANGE    ${TRIES}
+        Start Stream    GET    /events?n=${BULK}    name=bulk${i}
+        ${count} =    Read Until Done    keep=${False}
+        Should Be Equal As Integers    ${count}    ${BULK}
+    END
 """,
     "concurrency": SETTINGS + """
 *** Test Cases ***
@@ -162,6 +165,15 @@ def robot_run(suite: str, label: str, variables: dict[str, Any]) -> ExecutionRes
     if done.returncode != 0 or failed:
         raise RuntimeError(f"The benchmark run '{label}' failed: {'; '.join(failed) or done.returncode}")
     return result
+
+
+def fastest_iteration(result: ExecutionResult, name: str) -> float:
+    """The quickest round of the test's FOR loop: the one least disturbed by the machine."""
+    for test in result.suite.all_tests:
+        if test.name == name:
+            loop = next(item for item in test.body if item.type == "FOR")
+            return min(iteration.elapsed_time.total_seconds() for iteration in loop.body)
+    raise KeyError(name)
 
 
 def test_seconds(result: ExecutionResult, name: str) -> float:
@@ -311,12 +323,14 @@ def measure_streams(sizes: Sizes, server: ExternalServer) -> list[Row]:
     bulk_rate = {}
     for target, url in (("in-process", None), ("url", server.url)):
         result = robot_run("streams", f"streams-{target}",
-                           {"EACH": each, "BULK": bulk, "TARGET": target, "URL": server.url})
+                           {"EACH": each, "BULK": bulk, "TARGET": target, "URL": server.url,
+                            "TRIES": BULK_TRIES})
         per_event[f"Read Next Event, {target}"] = test_seconds(result, "Event By Event") / each * 1000
-        bulk_rate[f"Read Until Done, {target}"] = bulk / test_seconds(result, "Bulk To Done")
+        bulk_rate[f"Read Until Done, {target}"] = bulk / fastest_iteration(result, "Bulk To Done")
         where = "ASGI in-process" if url is None else "loopback socket"
         per_event[f"raw httpx, {where}"] = raw(lambda c: raw_stream(c, each), url) / each * 1000
-        bulk_rate[f"raw httpx, {where}"] = bulk / raw(lambda c: raw_stream(c, bulk), url)
+        bulk_rate[f"raw httpx, {where}"] = bulk / min(
+            raw(lambda c: raw_stream(c, bulk), url) for _ in range(BULK_TRIES))
     rows.append(row(f"stream read event by event ({each} events, one keyword per event)",
                     "ms per event", per_event, "raw httpx, loopback socket",
                     "the difference from raw httpx is the per-event cost of a Robot keyword "
@@ -324,8 +338,9 @@ def measure_streams(sizes: Sizes, server: ExternalServer) -> list[Row]:
     rows.append(row(f"stream bulk read to done ({bulk} events, one keyword)", "events per second",
                     bulk_rate, "raw httpx, loopback socket",
                     "ratio = contender throughput / raw httpx throughput over the same socket "
-                    "(above 1 is faster); raw httpx in-process reads a body that "
-                    "httpx.ASGITransport buffered whole"))
+                    "(above 1 is faster), each side's fastest of 3 reads (opening the stream "
+                    "included); raw httpx in-process reads a body that httpx.ASGITransport "
+                    "buffered whole"))
     return rows
 
 
