@@ -22,7 +22,7 @@ class LeakListener:
         library = self.library
         library.state.in_test = False
         mode = library.state.leak_check
-        leftovers = library._owned_leftovers()
+        leftovers = library._owned_leftovers(settle=mode != "off")
         if leftovers:
             library._release_leftovers()
         if not leftovers or mode == "off":

@@ -172,9 +172,10 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
             self.state.runtime.close()
             self.state.app_log.detach()
 
-    def _owned_leftovers(self) -> list[str]:
+    def _owned_leftovers(self, settle: bool = True) -> list[str]:
         state = self.state
-        self._let_disconnects_settle()
+        if settle:
+            self._let_disconnects_settle()
         found: list[str] = []
         for name, stream in state.streams.items():
             if stream.state in ("open", "starting"):

@@ -9,18 +9,9 @@ from AsyncApiLibrary.keywords.streams import _read_all
 from AsyncApiLibrary.streams import LiveStream
 from AsyncApiLibrary.transport import StreamingASGITransport
 
+from .apps import sse_app
+
 pytestmark = pytest.mark.anyio
-
-
-def sse_app(parts: list[bytes]):
-    async def app(scope, receive, send):
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/event-stream")]})
-        for part in parts:
-            await send({"type": "http.response.body", "body": part, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-
-    return app
 
 
 async def _stream(parts: list[bytes], keep_reading):

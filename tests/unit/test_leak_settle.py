@@ -7,37 +7,55 @@ import AsyncApiLibrary.library as library_module
 from AsyncApiLibrary import AsyncApiLibrary
 
 
-def slow_to_clean_up(seconds: float):
-    async def app(scope, receive, send):
+class SlowCleanup:
+    """An app whose handler, once the client has gone, finishes only when released."""
+
+    def __init__(self) -> None:
+        self.release = None  # made in the loop thread by the first request
+
+    async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
             for step in ("startup", "shutdown"):
                 await receive()
                 await send({"type": f"lifespan.{step}.complete"})
             return
+        self.release = anyio.Event()
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/event-stream")]})
         await send({"type": "http.response.body", "body": b"data: one\n\n", "more_body": True})
         while (await receive())["type"] != "http.disconnect":
             pass
         with anyio.CancelScope(shield=True):
-            await anyio.sleep(seconds)  # releasing something slow after the client left
-
-    return app
+            await self.release.wait()  # releasing something slow after the client left
 
 
-@pytest.mark.parametrize(("cleanup", "settle", "left"), [
-    (0.05, 2.0, []),
-    (3.0, 0.05, ["the server is still handling GET /slow of client 'slow'"]),
+@pytest.mark.parametrize(("released_while_settling", "left"), [
+    (True, []),
+    (False, ["the server is still handling GET /slow of client 'slow'"]),
 ])
-def test_a_disconnected_handler_is_a_leftover_only_after_the_settle_deadline(
-        monkeypatch, cleanup, settle, left):
-    monkeypatch.setattr(library_module, "_SETTLE", settle)
+def test_a_disconnected_handler_is_a_leftover_only_if_it_outlasts_the_settle_deadline(
+        monkeypatch, released_while_settling, left):
+    app = SlowCleanup()
+    real_wait = library_module._all_ended
+
+    async def settle(records, limit):
+        if released_while_settling:
+            app.release.set()  # the handler finishes while the check waits for it
+        await real_wait(records, limit)
+
+    monkeypatch.setattr(library_module, "_all_ended", settle)
+    monkeypatch.setattr(library_module, "_SETTLE", 2.0 if released_while_settling else 0.01)
     library = AsyncApiLibrary(leak_check="fail")
     try:
-        library.open_app(slow_to_clean_up(cleanup), alias="slow", disconnect_grace=10)
+        library.open_app(app, alias="slow", disconnect_grace=10)
         library.start_stream("GET", "/slow")
         library.read_next_event()
         library.disconnect_client()
         assert library._owned_leftovers() == left
     finally:
+        library._run(_set, app.release)
         library._shutdown()
+
+
+async def _set(event: anyio.Event) -> None:
+    event.set()

@@ -12,6 +12,8 @@ from AsyncApiLibrary.masking import Masker
 from AsyncApiLibrary.streams import LiveStream
 from AsyncApiLibrary.transport import StreamingASGITransport
 
+from .apps import sse_app
+
 pytestmark = pytest.mark.anyio
 
 SECRET = "sk-live-0123456789"
@@ -21,13 +23,7 @@ EVENTS = [
     b"event: done\ndata: {}\n\n",
 ]
 
-
-async def three_events(scope, receive, send):
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"text/event-stream")]})
-    for chunk in EVENTS:
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b""})
+three_events = sse_app(EVENTS)
 
 
 async def test_transcript_lists_items_masks_secrets_clips_data_and_draws_arrivals():
