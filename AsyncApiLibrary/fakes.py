@@ -119,11 +119,15 @@ class FakeCall:
                 raise script.error()
             self.outcome = "completed"
         except anyio.get_cancelled_exc_class():
-            self.cancelled = True
-            self.outcome = "cancelled"
+            self.mark_cancelled()
             raise
         finally:
             self.finished.set()
+
+    def mark_cancelled(self, outcome: str = "cancelled") -> None:
+        """Record that whoever was waiting on this call was cancelled."""
+        self.cancelled = True
+        self.outcome = outcome
 
     async def aclose(self) -> None:
         # A real client's close awaits I/O; so does this one. Code that closes it from a

@@ -96,8 +96,7 @@ class FakeOpenAIServer:
             try:
                 await reply(call, send)
             except anyio.get_cancelled_exc_class():
-                call.cancelled = True
-                call.outcome = "cancelled (the caller went away)"
+                call.mark_cancelled("cancelled (the caller went away)")
                 raise
             finally:
                 group.cancel_scope.cancel()
