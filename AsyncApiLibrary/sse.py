@@ -16,6 +16,9 @@ import re
 from typing import NamedTuple
 
 _EOL = re.compile(r"\r\n|\r|\n")
+# A whole event in one piece: an optional name and one line of data, LF line ends. A
+# server that writes an event at a time sends little else, so it is decoded in one step.
+_WHOLE_EVENT = re.compile(r"(?:event: ([^\n\r]*)\n)?data: ([^\n\r]*)\n\n")
 
 
 class SseEvent(NamedTuple):
@@ -41,6 +44,10 @@ class SseDecoder:
         if not self._started and text:
             self._started = True
             text = text.removeprefix("\ufeff")
+        if not (self._pending or self._data or self._event or self._skip_lf):
+            whole = _WHOLE_EVENT.fullmatch(text)
+            if whole is not None:
+                return [SseEvent(whole[1] or "message", whole[2], self._last_id, self._retry)]
         return self._lines(text)
 
     def flush(self) -> list[SseEvent]:

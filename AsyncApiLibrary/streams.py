@@ -66,6 +66,7 @@ class LiveStream:
         self.transcript: list[StreamItem] = []
         self.recent: deque[StreamItem] = deque(maxlen=RECENT)
         self.done_seen = False
+        self.done_item: StreamItem | None = None  # the last item read that matched ``done``
         self.logged = False
         size = buffer_size if buffer_size > 0 else 0
         # Items travel in batches: everything decoded from one received body part. The
@@ -126,7 +127,7 @@ class LiveStream:
         with self._pump_scope:
             try:
                 async with self._send:
-                    async for piece in self.response.aiter_bytes():
+                    async for piece in self._pieces():
                         now = time.perf_counter()  # arrival: before decoding
                         batch = self._make_batch(decoder.feed(piece), now)
                         if batch:
@@ -142,6 +143,14 @@ class LiveStream:
                 self.state = "failed"
         self._pump_done.set()
 
+    def _pieces(self) -> Any:
+        """The body as it arrives: uncompressed parts as they are, skipping httpx's decoder
+        layer, which costs a little on every part and does nothing for them."""
+        encoding = self.response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in ("", "identity"):
+            return self.response.aiter_raw()
+        return self.response.aiter_bytes()
+
     async def _hand_over(self, batch: list[StreamItem]) -> None:
         try:
             self._send.send_nowait(batch)  # room in the buffer: no trip through the loop
@@ -156,23 +165,27 @@ class LiveStream:
         if self.last_arrival is None:
             self.first_offset_ms = offset
             self.first_arrival.set()
-        else:
-            self.max_gap_ms = max(self.max_gap_ms, (now - self.last_arrival) * 1000)
+        elif (gap := (now - self.last_arrival) * 1000) > self.max_gap_ms:
+            self.max_gap_ms = gap
         self.last_arrival = now
         first = self.arrived_count
         self.arrived_count += len(parts)
         if self.fmt == "sse":
-            batch = [StreamItem(first + n, "event", part.data, now, offset, part.event, part.id,
-                                part.retry) for n, part in enumerate(parts)]
+            if len(parts) == 1:  # the usual case: one event per body part
+                part = parts[0]
+                batch = [StreamItem(first, "event", part.data, now, offset, part.event, part.id,
+                                    part.retry)]
+            else:
+                batch = [StreamItem(first + n, "event", part.data, now, offset, part.event,
+                                    part.id, part.retry) for n, part in enumerate(parts)]
         elif self.fmt == "lines":
             batch = [StreamItem(first + n, "line", part, now, offset)
                      for n, part in enumerate(parts)]
         else:
             batch = [StreamItem(first + n, "chunk", part.decode("utf-8", "replace"), now, offset,
                                 raw=part) for n, part in enumerate(parts)]
-        room = TRANSCRIPT_LIMIT - len(self.transcript)
-        if room > 0:
-            self.transcript.extend(batch[:room])
+        if len(self.transcript) < TRANSCRIPT_LIMIT:
+            self.transcript.extend(batch[:TRANSCRIPT_LIMIT - len(self.transcript)])
         return batch
 
     async def disconnect(self) -> bool:
@@ -248,6 +261,7 @@ class LiveStream:
         self.recent.append(item)
         if self.done.matches(item):
             self.done_seen = True
+            self.done_item = item
         return item
 
     async def _receive_batch(self, timeout: float | None) -> list[StreamItem]:

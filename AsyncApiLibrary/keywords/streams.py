@@ -533,14 +533,15 @@ async def _open_stream(target: Any, make_stream: Callable[[], LiveStream],
 async def _read_all(stream: LiveStream, limit: float, keep: bool) -> Any:
     items: list[StreamItem] = []
     count = 0
+    error_event = stream.error_event
     try:
         with anyio.fail_after(limit):
             while True:
                 # One deadline above covers every read; items already here need no await.
                 item = stream.arrived_item() or await stream.next_item(None)
-                if stream.done.matches(item):
+                if item is stream.done_item:
                     return items if keep else count
-                if item.name == stream.error_event:
+                if item.name == error_event:
                     raise StreamFailure(
                         f"Expected the done event on stream '{stream.name}', but an error "
                         f"event arrived after {count} items: {item.summary()}."

@@ -56,12 +56,12 @@ async def until_disconnect_app(scope: dict, receive: Any, send: Any) -> None:
     until_disconnect_app.saw_disconnect = True  # type: ignore[attr-defined]
 
 
-def sse_app(parts: list[bytes]) -> Any:
+def sse_app(parts: list[bytes], headers: tuple[tuple[bytes, bytes], ...] = ()) -> Any:
     """An app that answers with an SSE stream of exactly these body parts, then ends."""
 
     async def app(scope: dict, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/event-stream")]})
+                    "headers": [(b"content-type", b"text/event-stream"), *headers]})
         for part in parts:
             await send({"type": "http.response.body", "body": part, "more_body": True})
         await send({"type": "http.response.body", "body": b""})

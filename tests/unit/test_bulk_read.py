@@ -1,5 +1,7 @@
 """Reading to done in bulk: items already here are taken without waiting, none is lost."""
 
+import zlib
+
 import anyio
 import httpx
 import pytest
@@ -14,8 +16,8 @@ from .apps import sse_app
 pytestmark = pytest.mark.anyio
 
 
-async def _stream(parts: list[bytes], keep_reading):
-    transport = StreamingASGITransport(sse_app(parts))
+async def _stream(parts: list[bytes], keep_reading, headers=()):
+    transport = StreamingASGITransport(sse_app(parts, headers))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client, \
             anyio.create_task_group() as group:
         stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
@@ -67,3 +69,17 @@ async def test_arrived_item_never_waits():
         gate.set()
         await stream.release()
     assert first.data == "first"
+
+
+async def test_a_compressed_stream_is_decoded_part_by_part():
+    # Uncompressed bodies skip httpx's decoder layer; a gzip body still goes through it.
+    packer = zlib.compressobj(wbits=31)
+    events = [b"data: one\n\n", b"data: two\n\n", b"event: done\ndata: {}\n\n"]
+    parts = [packer.compress(event) + packer.flush(zlib.Z_SYNC_FLUSH) for event in events]
+    parts.append(packer.flush())
+
+    async def read(stream):
+        return await _read_all(stream, 5, True)
+
+    _, items = await _stream(parts, read, headers=((b"content-encoding", b"gzip"),))
+    assert [item.data for item in items] == ["one", "two"]

@@ -42,6 +42,24 @@ CASES = [
      [SseEvent("message", "[DONE]", "", None)]),
     ("ping after an id is still not an event", [b"id: 1\ndata: a\n\n: ping\n\n"],
      [SseEvent("message", "a", "1", None)]),
+    # A part holding exactly one whole event is decoded in one step; these pin that step
+    # to the same rules.
+    ("whole event with empty data", [b"data: \n\n"], [SseEvent("message", "", "", None)]),
+    ("whole event with an empty name", [b"event: \ndata: x\n\n"],
+     [SseEvent("message", "x", "", None)]),
+    ("whole event keeps the id and retry sent before it", [b"id: 3\nretry: 10\n\n",
+                                                           b"event: t\ndata: x\n\n"],
+     [SseEvent("t", "x", "3", 10)]),
+    ("whole-looking part that completes an earlier event", [b"data: a\n",
+                                                            b"event: t\ndata: b\n\n"],
+     [SseEvent("t", "a\nb", "", None)]),
+    ("whole-looking part after a field split across parts", [b"event: t", b"\ndata: b\n\n"],
+     [SseEvent("t", "b", "", None)]),
+    ("whole-looking part with a CRLF", [b"data: a\r\n\n"], [SseEvent("message", "a", "", None)]),
+    ("whole-looking part after a CR", [b"data: a\r", b"\ndata: b\n\n"],
+     [SseEvent("message", "a\nb", "", None)]),
+    ("colons in name and data", [b"event: a:b\ndata: {\"k\": 1}\n\n"],
+     [SseEvent("a:b", '{"k": 1}', "", None)]),
 ]
 
 
@@ -53,3 +71,15 @@ def test_decoder_follows_the_spec(chunks, expected):
         events += decoder.feed(chunk)
     events += decoder.flush()
     assert events == expected
+
+
+def test_one_event_per_part_decodes_as_the_same_bytes_fed_one_at_a_time():
+    parts = [b"event: token\ndata: 1\n\n", b": ping\n\n", b"data: 2\n\n", b"id: 9\n\n",
+             b"event: token\ndata: 3\n\n", b"data: a\ndata: b\n\n", b"retry: 5\n\n",
+             b"event: done\ndata: \n\n"]
+    whole, single = SseDecoder(), SseDecoder()
+    by_part = [event for part in parts for event in whole.feed(part)]
+    by_byte = [event for part in parts for i in range(len(part))
+               for event in single.feed(part[i:i + 1])]
+    assert by_part == by_byte
+    assert [event.data for event in by_part] == ["1", "2", "3", "a\nb", ""]
