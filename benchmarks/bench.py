@@ -59,6 +59,7 @@ SMOKE = Sizes(requests=30, events_each=50, events_bulk=200, chats=20, streams=5,
 
 SETTINGS = """*** Settings ***
 Library           AsyncApiLibrary    timeout=300s    leak_check=off
+Library           benchmarks.handover.HandOver
 Suite Setup       Open Target
 Suite Teardown    Close All Clients
 
@@ -87,6 +88,11 @@ Round Trips
 Keyword Floor
     FOR    ${i}    IN RANGE    ${N}
         No Operation
+    END
+
+Hand-Over Floor
+    FOR    ${i}    IN RANGE    ${N}
+        Hand Over Nothing
     END
 """,
     "requests_requestslibrary": """*** Settings ***
@@ -298,22 +304,27 @@ def measure_requests(sizes: Sizes, server: ExternalServer) -> Row:
     n = sizes.requests
     per = {}
     floors: list[float] = []
+    hand_overs: list[float] = []
     for target in ("in-process", "server", "url"):
         result = robot_run("requests_library", f"requests-{target}",
                            {"N": n, "TARGET": target, "URL": server.url})
         per[f"AsyncApiLibrary {target}"] = test_seconds(result, "Round Trips") / n * 1000
         floors.append(test_seconds(result, "Keyword Floor") / n * 1000)
+        hand_overs.append(test_seconds(result, "Hand-Over Floor") / n * 1000)
     result = robot_run("requests_requestslibrary", "requests-requestslibrary",
                        {"N": n, "URL": server.url})
     per["RequestsLibrary POST On Session"] = test_seconds(result, "Round Trips") / n * 1000
     per["raw httpx, ASGI in-process"] = raw(lambda c: raw_requests(c, n), None) / n * 1000
     per["raw httpx, loopback socket"] = raw(lambda c: raw_requests(c, n), server.url) / n * 1000
     per["Robot's own keyword call (No Operation)"] = statistics.median(floors)
+    per["keyword handing nothing to a library loop"] = statistics.median(hand_overs)
     return row(f"request round trip through robot ({n} POST /chat)", "ms per request", per,
                "RequestsLibrary POST On Session",
                "ratio = contender time / RequestsLibrary time; below 1 is faster. "
                "'url' and RequestsLibrary use the same uvicorn process. Every Robot "
-               "contender's time includes Robot's own keyword call, the floor shown.")
+               "contender's time includes Robot's own keyword call, the floor shown, and "
+               "every AsyncApiLibrary keyword also its trip to the loop thread and back, "
+               "the second floor shown.")
 
 
 def measure_streams(sizes: Sizes, server: ExternalServer) -> list[Row]:
