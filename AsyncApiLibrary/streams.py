@@ -65,7 +65,6 @@ class LiveStream:
         self.last_arrival: float | None = None
         self.transcript: list[StreamItem] = []
         self.recent: deque[StreamItem] = deque(maxlen=RECENT)
-        self.done_seen = False
         self.done_item: StreamItem | None = None  # the last item read that matched ``done``
         self.logged = False
         size = buffer_size if buffer_size > 0 else 0
@@ -87,6 +86,10 @@ class LiveStream:
             return "nothing was read yet"
         items = "; ".join(item.summary() for item in self.recent)
         return f"last {len(self.recent)} read: {items}"
+
+    @property
+    def done_seen(self) -> bool:
+        return self.done_item is not None
 
     # -- lifecycle --------------------------------------------------------------------
     async def open(self, client: httpx.AsyncClient, task_group: Any) -> None:
@@ -260,7 +263,6 @@ class LiveStream:
         self.delivered_count += 1
         self.recent.append(item)
         if self.done.matches(item):
-            self.done_seen = True
             self.done_item = item
         return item
 

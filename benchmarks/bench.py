@@ -53,7 +53,7 @@ class Sizes:
 
 
 FULL = Sizes(requests=1000, events_each=2000, events_bulk=20_000, chats=1000, streams=200,
-             events_per_stream=50, cleanups=100, rss_events=100_000, rounds=3)
+             events_per_stream=50, cleanups=100, rss_events=100_000, rounds=5)
 SMOKE = Sizes(requests=30, events_each=50, events_bulk=200, chats=20, streams=5,
               events_per_stream=5, cleanups=5, rss_events=1000, rounds=1)
 
