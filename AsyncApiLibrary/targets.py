@@ -124,6 +124,7 @@ class Target:
                     manager.app,
                     buffer_size=opts.buffer_size,
                     disconnect_grace=opts.disconnect_grace,
+                    close_grace=min(opts.shutdown_timeout, 1.0),  # as uvicorn's, below
                 )
                 self.base_url = "http://testserver"
                 client = httpx.AsyncClient(transport=self._asgi, base_url=self.base_url,

@@ -9,14 +9,14 @@ turns ``Response.aclose()`` into ``http.disconnect`` for the app, as a real serv
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import anyio
 import httpx
-from anyio.abc import TaskGroup
 
 from .errors import UsageError
 
@@ -26,6 +26,7 @@ _BROKEN = "the app failed after the response had started, so the body ended earl
 BUFFERED = "asyncapi_buffered"  # request extension: the caller reads the whole body at once
 _FALLBACK_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"),)
 _FALLBACK_BODY = b"Internal Server Error"
+_STOP_WAIT = 1.0  # a task cancelled outright ends at its next await; this only bounds it
 
 
 def _log_app_error(exc: Exception, request: httpx.Request) -> None:
@@ -97,7 +98,7 @@ class _Exchange:
 
 
 class _BufferedExchange:
-    """One request whose response is collected whole; plain attributes, no task of its own."""
+    """One request whose response is collected whole: plain lists, no memory stream."""
 
     def __init__(self, request: httpx.Request) -> None:
         self.request = request
@@ -107,6 +108,7 @@ class _BufferedExchange:
         self.parts: list[bytes] = []
         self.complete = False
         self._completed: anyio.Event | None = None  # made only if the app waits on receive
+        self.scope = anyio.CancelScope()
 
     async def receive(self) -> dict[str, Any]:
         if not self.request_body_sent:
@@ -170,8 +172,10 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
     """Serve an ASGI app to ``httpx.AsyncClient`` in the same event loop, incrementally.
 
     Use it inside ``async with httpx.AsyncClient(transport=...)``: the client enters the
-    transport, which opens the task group that runs app calls. Closing the client cancels
-    any app call still running.
+    transport, which then runs each app call in a task of its own. Closing the client cancels
+    any app call still running and waits up to ``close_grace`` seconds for them to end; a
+    call that cannot take the cancellation (blocked in a worker thread) is left to finish
+    on its own with a warning, as uvicorn does after its graceful shutdown timeout.
 
     ``buffer_size`` bounds how many body parts wait between app and client (0 hands each
     part over directly), so a slow reader slows the app as a socket would.
@@ -185,6 +189,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         *,
         buffer_size: float = 64,
         disconnect_grace: float = 5.0,
+        close_grace: float = 5.0,
         client: tuple[str, int] = ("127.0.0.1", 50000),
         root_path: str = "",
     ) -> None:
@@ -195,23 +200,68 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         self.disconnect_grace = disconnect_grace
         self.client = client
         self.root_path = root_path
-        self._task_group: TaskGroup | None = None
+        self.close_grace = close_grace
+        self._loop: asyncio.AbstractEventLoop | None = None  # set while the transport is open
+        # Every task the transport runs, with the exchange of the app call it runs, if any.
+        self._tasks: dict[asyncio.Task[None], _Exchange | _BufferedExchange | None] = {}
         self.forced_cancellations = 0
 
     async def __aenter__(self) -> StreamingASGITransport:
-        self._task_group = anyio.create_task_group()
-        await self._task_group.__aenter__()
+        self._loop = asyncio.get_running_loop()
         return self
 
-    async def __aexit__(self, *exc_info: Any) -> bool | None:
-        task_group, self._task_group = self._task_group, None
-        if task_group is None:
-            return None
-        task_group.cancel_scope.cancel()
-        return await task_group.__aexit__(*exc_info)
+    async def __aexit__(self, *exc_info: Any) -> None:
+        """Cancel the app calls still running and wait up to ``close_grace`` for them.
+
+        A call that ignores the cancellation that long (blocked in a worker thread, which
+        cannot be interrupted) has its task cancelled outright, as uvicorn does after its
+        graceful shutdown timeout, and its thread is left to finish on its own.
+        """
+        if self._loop is None:
+            return
+        self._loop = None
+        for task, exchange in list(self._tasks.items()):
+            if exchange is not None:
+                exchange.scope.cancel()  # an anyio cancellation: shielded cleanup runs
+            else:
+                task.cancel()
+        if not self._tasks:
+            return
+        with anyio.CancelScope(shield=True):
+            _, pending = await asyncio.wait(list(self._tasks), timeout=self.close_grace)
+            if not pending:
+                return
+            stuck = sorted(f"{exchange.request.method} {exchange.request.url.path}"
+                           for task, exchange in self._tasks.items()
+                           if task in pending and exchange is not None)
+            log.warning(
+                "The app was still handling %s %.1f s after the client closed (blocked in "
+                "a worker thread?); its task was stopped and any thread it waits on was "
+                "left to finish on its own.", ", ".join(stuck) or "a request", self.close_grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=_STOP_WAIT)
 
     async def aclose(self) -> None:
-        """Nothing to release here; app calls end with the task group in ``__aexit__``."""
+        """Nothing to release here; app calls end in ``__aexit__``."""
+
+    def _spawn(self, work: Coroutine[Any, Any, None],
+               exchange: _Exchange | _BufferedExchange | None = None) -> asyncio.Task[None]:
+        """Run ``work`` in a task of its own, as a server runs each request.
+
+        Plain asyncio tasks, as uvicorn's, rather than a task group: a task group cannot
+        be left while a task in it ignores its cancellation, and closing must not hang on
+        an app call blocked in a worker thread. The transport keeps and ends them itself.
+        """
+        task = self._loop.create_task(work)
+        self._tasks[task] = exchange
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        del self._tasks[task]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("An app call of the transport failed.", exc_info=task.exception())
 
     def _scope(self, request: httpx.Request) -> dict[str, Any]:
         url = request.url
@@ -232,7 +282,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         }
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._task_group is None:
+        if self._loop is None:
             raise UsageError(
                 "The streaming ASGI transport is not open; use it inside "
                 "'async with httpx.AsyncClient(transport=...)'."
@@ -240,7 +290,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         if request.extensions.get(BUFFERED):
             return await self._buffered(request)
         exchange = _Exchange(request, self.buffer_size)
-        self._task_group.start_soon(self._run_app, exchange, self._scope(request))
+        self._spawn(self._run_app(exchange, self._scope(request)), exchange)
         try:
             await exchange.started.wait()
         except BaseException:
@@ -254,17 +304,20 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         )
 
     async def _buffered(self, request: httpx.Request) -> httpx.Response:
-        """A request whose caller wants the whole body: the app runs in the caller's task.
+        """A request whose caller wants the whole body, collected without a memory stream.
 
-        No task, memory stream or cancel scope of its own, so it costs what
-        ``httpx.ASGITransport`` does. If the caller is cancelled (a Robot timeout), the app
-        call is cancelled with it.
+        The app runs in a task of its own, as it would behind a real server: a caller that
+        gives up (its deadline, a Robot timeout) returns at once and cancels the app call,
+        even when the app cannot take the cancellation yet (a sync endpoint blocked in a
+        worker thread); the app call then ends whenever it can.
         """
         exchange = _BufferedExchange(request)
+        call = self._spawn(self._run_buffered(exchange, self._scope(request)), exchange)
         try:
-            await self.app(self._scope(request), exchange.receive, exchange.send)
-        except Exception as exc:  # an app bug: answer as a server would
-            _log_app_error(exc, request)
+            await asyncio.shield(call)  # a caller that gives up does not wait for the app
+        except BaseException:
+            exchange.scope.cancel()
+            raise
         if exchange.status is None:
             return httpx.Response(500, headers=_FALLBACK_HEADERS, content=_FALLBACK_BODY,
                                   extensions={"http_version": b"HTTP/1.1"})
@@ -273,6 +326,13 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         return httpx.Response(exchange.status, headers=exchange.headers,
                               content=b"".join(exchange.parts),
                               extensions={"http_version": b"HTTP/1.1"})
+
+    async def _run_buffered(self, exchange: _BufferedExchange, scope: dict[str, Any]) -> None:
+        with exchange.scope:
+            try:
+                await self.app(scope, exchange.receive, exchange.send)
+            except Exception as exc:  # an app bug: answer as a server would
+                _log_app_error(exc, exchange.request)
 
     async def _run_app(self, exchange: _Exchange, scope: dict[str, Any]) -> None:
         with exchange.scope:
@@ -295,8 +355,8 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         if exchange.disconnected.is_set():
             return
         exchange.disconnect()
-        if not exchange.finished.is_set() and self._task_group is not None:
-            self._task_group.start_soon(self._cancel_after_grace, exchange)
+        if not exchange.finished.is_set() and self._loop is not None:
+            self._spawn(self._cancel_after_grace(exchange))
 
     async def _cancel_after_grace(self, exchange: _Exchange) -> None:
         with anyio.move_on_after(self.disconnect_grace):

@@ -154,3 +154,20 @@ def test_library_failures_show_no_traceback_at_info_level(tmp_path):
     failures = [t.message for t in result.suite.all_tests]
     assert len(shown) > 100
     assert not [m for m in shown + failures if "Traceback" in m or 'File "' in m]
+
+
+@pytest.mark.parametrize(("mode", "left_behind"), [
+    ("in-process", "The app was still handling GET /blocking 1.0 s after the client closed "
+                   "(blocked in a worker thread?); its task was stopped and any thread it "
+                   "waits on was left to finish on its own."),
+    ("server", "Cancel 1 running task(s), timeout graceful shutdown exceeded"),
+])
+def test_a_handler_blocked_in_a_thread_holds_up_neither_the_deadline_nor_the_close(
+        tmp_path, mode, left_behind):
+    done, result = run_robot(tmp_path, "blocking_handler.robot", f"MODE:{mode}")
+    tests = by_name(result)
+    for test in tests.values():
+        assert test.status == "PASS", f"{test.name}: {test.message}"
+    assert warnings_of(result) == [left_behind]
+    assert done.returncode == 0, done.stdout
+    assert not [n for n in NOISE if n in done.stderr], done.stderr

@@ -1,4 +1,5 @@
 import math
+import threading
 
 import anyio
 import httpx
@@ -159,7 +160,8 @@ async def test_cancelling_a_buffered_request_cancels_the_app_call():
             group.start_soon(client.send, _buffered(client, "/"))
             await anyio.wait_all_tasks_blocked()
             group.cancel_scope.cancel()
-    assert cancelled.is_set()
+        with anyio.fail_after(5):  # by the caller's cancellation, not by closing the client
+            await cancelled.wait()
 
 
 async def test_buffered_app_that_listens_hears_the_client_leave_once_the_answer_is_whole():
@@ -210,3 +212,63 @@ async def test_an_app_that_never_awaits_is_held_back_by_the_buffer_or_yields(
             # so the reader got its turn long before the app's 1000 parts were out.
             assert sent[0] <= most_ahead
             await response.aclose()
+
+
+class _StuckInThread:
+    """An app whose handler blocks a worker thread, as a sync endpoint does on a hung call.
+
+    The thread waits for ``release``; its bound only stops a broken transport hanging the
+    test run forever, it is never reached when the transport works.
+    """
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.entered = anyio.Event()
+        self.finished = anyio.Event()
+
+    def _block(self) -> None:
+        anyio.from_thread.run_sync(self.entered.set)
+        self.release.wait(20)
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await anyio.to_thread.run_sync(self._block)  # takes no cancellation meanwhile
+            await send({"type": "http.response.start", "status": 200})
+            await send({"type": "http.response.body", "body": b"late"})
+        finally:
+            self.finished.set()
+
+    async def give_up_on(self, client: httpx.AsyncClient) -> None:
+        """Send a request, and cancel it once the app is stuck."""
+        async with anyio.create_task_group() as group:
+            group.start_soon(client.send, _buffered(client, "/stuck"))
+            await self.entered.wait()
+            group.cancel_scope.cancel()
+
+
+async def test_a_caller_that_gives_up_returns_while_the_app_is_stuck_in_a_thread():
+    app = _StuckInThread()
+    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
+                                 base_url="http://t") as client:
+        await app.give_up_on(client)
+        still_running = not app.finished.is_set()
+        app.release.set()
+        with anyio.fail_after(5):
+            await app.finished.wait()
+    assert still_running
+
+
+async def test_closing_stops_an_app_call_stuck_in_a_thread_with_a_warning(caplog):
+    app = _StuckInThread()
+    transport = StreamingASGITransport(app, close_grace=0)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        await app.give_up_on(client)
+        stuck_after_giving_up = not app.finished.is_set()
+    # Closing did not wait for the thread: the call's task was stopped outright.
+    stopped_by_closing = app.finished.is_set()
+    app.release.set()
+    assert stuck_after_giving_up and stopped_by_closing
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "The app was still handling GET /stuck 0.0 s after the client closed (blocked in a "
+        "worker thread?); its task was stopped and any thread it waits on was left to "
+        "finish on its own."]
