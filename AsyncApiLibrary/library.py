@@ -100,8 +100,13 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
     (`Open App` ``timeout``), or the library's (10 s). Timeouts are written as Robot time
     strings: ``2s``, ``500ms``, ``1 min``. A Robot ``[Timeout]`` also cancels the work in
     flight: the request is abandoned. A stream's app sees the disconnect, as over a socket;
-    in-process, a plain request runs the app in the keyword's own task, so its app call
-    is cancelled with it.
+    in-process, the app call of a plain request is cancelled.
+
+    A deadline holds even when the app cannot be interrupted, such as a sync (``def``)
+    endpoint blocked in a worker thread on a hung call: the keyword fails on time and the
+    app call ends when its thread does. Closing a client waits up to 1 s for such calls,
+    then stops them with a warning that names them (in ``server`` mode uvicorn does the
+    same, with a warning of its own).
 
     = Common arguments =
 
