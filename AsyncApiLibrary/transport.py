@@ -174,8 +174,8 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
     Use it inside ``async with httpx.AsyncClient(transport=...)``: the client enters the
     transport, which then runs each app call in a task of its own. Closing the client cancels
     any app call still running and waits up to ``close_grace`` seconds for them to end; a
-    call that cannot take the cancellation (blocked in a worker thread) is left to finish
-    on its own with a warning, as uvicorn does after its graceful shutdown timeout.
+    call that cannot take the cancellation (blocked in a worker thread) then has its task
+    stopped, with a warning, as uvicorn does after its graceful shutdown timeout.
 
     ``buffer_size`` bounds how many body parts wait between app and client (0 hands each
     part over directly), so a slow reader slows the app as a socket would.
