@@ -160,7 +160,7 @@ def test_library_failures_show_no_traceback_at_info_level(tmp_path):
     ("in-process", "The app was still handling GET /blocking 1.0 s after the client closed "
                    "(blocked in a worker thread?); its task was stopped and any thread it "
                    "waits on was left to finish on its own."),
-    ("server", "Cancel 1 running task(s), timeout graceful shutdown exceeded"),
+    ("server", "graceful shutdown"),  # uvicorn's own warning, worded by its version
 ])
 def test_a_handler_blocked_in_a_thread_holds_up_neither_the_deadline_nor_the_close(
         tmp_path, mode, left_behind):
@@ -168,6 +168,7 @@ def test_a_handler_blocked_in_a_thread_holds_up_neither_the_deadline_nor_the_clo
     tests = by_name(result)
     for test in tests.values():
         assert test.status == "PASS", f"{test.name}: {test.message}"
-    assert warnings_of(result) == [left_behind]
+    warned = warnings_of(result)
+    assert len(warned) == 1 and left_behind in warned[0], warned
     assert done.returncode == 0, done.stdout
     assert not [n for n in NOISE if n in done.stderr], done.stderr
