@@ -35,12 +35,24 @@ class Masker:
         return text
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+        """The headers as they may be logged; their credentials are remembered as secrets."""
         pairs = headers.items() if isinstance(headers, Mapping) else headers
         shown = {}
         for name, value in pairs:
-            if name.lower() in SENSITIVE_HEADERS or "token" in name.lower() or "secret" in name.lower():
+            if _sensitive(name):
                 self.add(value.split(" ", 1)[-1])
                 shown[name] = MASK
             else:
                 shown[name] = self.text(value)
         return shown
+
+    def learn(self, headers: Iterable[tuple[str, str]]) -> None:
+        """Remember the credentials in ``headers`` without rendering them for the log."""
+        for name, value in headers:
+            if _sensitive(name):
+                self.add(value.split(" ", 1)[-1])
+
+
+def _sensitive(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in SENSITIVE_HEADERS or "token" in lowered or "secret" in lowered

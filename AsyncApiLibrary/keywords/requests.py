@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,6 +75,12 @@ class RequestKeywords(KeywordGroup):
             mask.text(f"{request.method} {request.url} -> {response.status_code} "
                       f"{response.reason_phrase} in {elapsed:.1f} ms")
         )
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            # Robot sets the root logger's level to its own: at INFO the details below
+            # would be dropped, so only their credentials are remembered for masking.
+            mask.learn(request.headers.multi_items())
+            mask.learn(response.headers.multi_items())
+            return
         details = [f"Request headers: {mask.headers(request.headers.multi_items())}"]
         if request.content:
             details.append(f"Request body: {mask.text(_clip(request.content))}")

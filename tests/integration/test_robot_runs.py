@@ -102,11 +102,12 @@ def _scanner():
     return module
 
 
-@pytest.mark.parametrize("mode", ["in-process", "server"])
-def test_tokens_and_api_keys_never_reach_the_outputs(tmp_path, mode):
+@pytest.mark.parametrize(("mode", "level"), [("in-process", "DEBUG"), ("server", "DEBUG"),
+                                             ("in-process", "INFO")])
+def test_tokens_and_api_keys_never_reach_the_outputs(tmp_path, mode, level):
     key, token = "key-5f0c2a9d41b7e3", "tok-8e1d6b3c07a9f2"
     env_token = {"SAMPLE_APP_TOKENS": token}
-    args = [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--loglevel", "DEBUG",
+    args = [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--loglevel", level,
             "--variable", f"MODE:{mode}", "--variable", f"KEY:{key}",
             "--variable", f"TOKEN: Secret:{token}", str(SUITES / "secrets.robot")]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD,

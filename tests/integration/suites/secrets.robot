@@ -17,6 +17,12 @@ Api Key Header And Bearer Token On Requests
     Send Chat    hello
     Status Should Be    200
 
+A Credential Sent In A Header Stays Masked Where It Shows Up Later
+    [Documentation]    At INFO the request details are not logged, but their credentials
+    ...    are still remembered: the key in this query string must not reach the log.
+    Send Request    GET    /health    headers={"X-Auth-Token": "${KEY}"}
+    Send Request    GET    /health    params={"trace": "${KEY}"}
+
 Credentials On A Stream
     Start Stream    POST    /chat/stream    json={"message": "hi"}    headers={"Authorization": "Bearer ${KEY}"}
     Status Should Be    401
