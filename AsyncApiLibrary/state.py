@@ -153,5 +153,6 @@ class KeywordGroup:
         if json_body is not None and data is not None:
             raise UsageError("Give either 'json' or 'data' as the body, not both.")
         return target.client.build_request(
-            method.upper(), path, json=json_body, data=data, params=params, headers=headers
+            method.upper(), target.url_for(str(path)), json=json_body, data=data,
+            params=params, headers=headers,
         )

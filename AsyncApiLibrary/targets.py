@@ -30,6 +30,7 @@ MODES: tuple[str, ...] = ("in-process", "server", "url")
 # httpx's own pool defaults, spelled out because `Send Chats Concurrently` sizes by them.
 CONNECTIONS = 100
 KEEP_ALIVE = 20
+_MERGED_URLS = 1000
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Target:
         self.task_group: Any = None
         self._stack: contextlib.AsyncExitStack | None = None
         self._asgi: StreamingASGITransport | None = None
+        self._urls: dict[str, httpx.URL] = {}
 
     @property
     def user_app(self) -> Any:
@@ -69,6 +71,19 @@ class Target:
     def describe(self) -> str:
         where = self.app_ref if self.mode != "url" else self.base_url
         return f"'{self.alias}' ({self.mode}, {where})"
+
+    def url_for(self, path: str) -> httpx.URL:
+        """The absolute URL of ``path`` under the client's base URL, as httpx merges it.
+
+        Merging parses both URLs, half the cost of building a request; a suite uses few
+        paths, so each is merged once (up to a bound, for suites that make up paths).
+        """
+        url = self._urls.get(path)
+        if url is None:
+            url = self.client.build_request("GET", path).url
+            if len(self._urls) < _MERGED_URLS:
+                self._urls[path] = url
+        return url
 
     async def send_whole(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` and return the response with its whole body read.

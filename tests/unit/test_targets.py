@@ -45,3 +45,21 @@ async def test_a_whole_in_process_answer_is_read_and_closed():
         with anyio.fail_after(1):
             assert await response.aread() == b'{"session":null}'
     assert response.is_closed and response.is_stream_consumed
+
+
+@pytest.mark.parametrize("path", ["/chat", "/chat?x=1&y=%20", "/a/../b", "/ümlaut", "//double"])
+async def test_merged_urls_are_httpx_own_and_each_path_is_merged_once(path):
+    async with Target("t", "http://127.0.0.1:9/api/", TargetOptions(mode="url")) as target:
+        merged = target.url_for(path)
+        assert merged == target.client.build_request("GET", path).url
+        assert target.url_for(path) is merged
+
+
+async def test_made_up_paths_do_not_grow_the_merged_urls_without_bound(monkeypatch):
+    monkeypatch.setattr("AsyncApiLibrary.targets._MERGED_URLS", 2)
+    async with Target("t", "http://127.0.0.1:9", TargetOptions(mode="url")) as target:
+        for n in range(5):
+            target.url_for(f"/jobs/{n}")
+        assert target.url_for("/jobs/1") is target.url_for("/jobs/1")
+        assert target.url_for("/jobs/4") == target.url_for("/jobs/4")
+        assert target.url_for("/jobs/4") is not target.url_for("/jobs/4")
