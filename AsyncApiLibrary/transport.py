@@ -59,6 +59,18 @@ class _Exchange:
         self.disconnected.set()
         self.body_receive.close()
 
+    def app_returned(self) -> None:
+        """The app call is over: a response it never started becomes the 500 fallback."""
+        if not self.started.is_set():
+            self.status = 500
+            self.headers = list(_FALLBACK_HEADERS)
+            self.fallback_body = _FALLBACK_BODY
+            self.started.set()
+        elif not self.response_complete and not self.disconnected.is_set():
+            self.broken = True
+        self.body_send.close()
+        self.finished.set()
+
     async def receive(self) -> dict[str, Any]:
         if not self.request_body_sent:
             self.request_body_sent = True
@@ -109,6 +121,9 @@ class _BufferedExchange:
         self.complete = False
         self._completed: anyio.Event | None = None  # made only if the app waits on receive
         self.scope = anyio.CancelScope()
+
+    def app_returned(self) -> None:
+        """Nothing to settle: the caller reads status and parts once the call is over."""
 
     async def receive(self) -> dict[str, Any]:
         if not self.request_body_sent:
@@ -312,7 +327,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         worker thread); the app call then ends whenever it can.
         """
         exchange = _BufferedExchange(request)
-        call = self._spawn(self._run_buffered(exchange, self._scope(request)), exchange)
+        call = self._spawn(self._run_app(exchange, self._scope(request)), exchange)
         try:
             await asyncio.shield(call)  # a caller that gives up does not wait for the app
         except BaseException:
@@ -327,29 +342,16 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                               content=b"".join(exchange.parts),
                               extensions={"http_version": b"HTTP/1.1"})
 
-    async def _run_buffered(self, exchange: _BufferedExchange, scope: dict[str, Any]) -> None:
-        with exchange.scope:
-            try:
-                await self.app(scope, exchange.receive, exchange.send)
-            except Exception as exc:  # an app bug: answer as a server would
-                _log_app_error(exc, exchange.request)
-
-    async def _run_app(self, exchange: _Exchange, scope: dict[str, Any]) -> None:
+    async def _run_app(self, exchange: _Exchange | _BufferedExchange,
+                       scope: dict[str, Any]) -> None:
+        """One app call, cancellable through the exchange's scope."""
         with exchange.scope:
             try:
                 await self.app(scope, exchange.receive, exchange.send)
             except Exception as exc:  # an app bug: answer as a server would
                 _log_app_error(exc, exchange.request)
             finally:
-                if not exchange.started.is_set():
-                    exchange.status = 500
-                    exchange.headers = list(_FALLBACK_HEADERS)
-                    exchange.fallback_body = _FALLBACK_BODY
-                    exchange.started.set()
-                elif not exchange.response_complete and not exchange.disconnected.is_set():
-                    exchange.broken = True
-                exchange.body_send.close()
-                exchange.finished.set()
+                exchange.app_returned()
 
     def _disconnect(self, exchange: _Exchange) -> None:
         if exchange.disconnected.is_set():
