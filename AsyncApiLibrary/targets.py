@@ -23,7 +23,7 @@ from .apps import load_app, unwrap_app
 from .errors import AppLoadError, UsageError
 from .server import HostedServer
 from .tracking import RequestTracker
-from .transport import BUFFERED, StreamingASGITransport
+from .transport import StreamingASGITransport
 
 Mode = Literal["in-process", "server", "url"]
 MODES: tuple[str, ...] = ("in-process", "server", "url")
@@ -95,9 +95,8 @@ class Target:
         """
         if self._asgi is None:
             return await self.client.send(request)
-        request.extensions[BUFFERED] = True
         started = time.perf_counter()
-        response = await self._asgi.handle_async_request(request)
+        response = await self._asgi.answer_whole(request)
         response.request = request
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
         if "set-cookie" in response.headers:

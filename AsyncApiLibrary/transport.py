@@ -23,22 +23,34 @@ from .errors import UsageError
 log = logging.getLogger("AsyncApiLibrary.app")
 
 _BROKEN = "the app failed after the response had started, so the body ended early"
-BUFFERED = "asyncapi_buffered"  # request extension: the caller reads the whole body at once
 _FALLBACK_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"),)
 _FALLBACK_BODY = b"Internal Server Error"
 _STOP_WAIT = 1.0  # a task cancelled outright ends at its next await; this only bounds it
 
 
-def _log_app_error(exc: Exception, request: httpx.Request) -> None:
-    log.error("The app raised %s while handling %s %s.", type(exc).__name__, request.method,
-              request.url.path, exc_info=exc)
+class _AppCall:
+    """What every app call has: its request, whose body the app reads once, and a scope
+    that cancels the call."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+        self.request_body_sent = False
+        self.scope = anyio.CancelScope()
+
+    async def _request_body(self) -> dict[str, Any]:
+        self.request_body_sent = True
+        body = await self.request.aread()
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    def app_returned(self) -> None:
+        """Called once the app call is over, however it ended."""
 
 
-class _Exchange:
+class _Exchange(_AppCall):
     """The state of one request travelling through the app."""
 
     def __init__(self, request: httpx.Request, buffer_size: float) -> None:
-        self.request = request
+        super().__init__(request)
         self.body_send, self.body_receive = anyio.create_memory_object_stream[Any](buffer_size)
         # A bounded buffer lets `send` skip the loop trip while there is room: an app that
         # never awaits is still stopped when the buffer fills, as uvicorn's send is when
@@ -49,11 +61,9 @@ class _Exchange:
         self.finished = anyio.Event()
         self.status = 500
         self.headers: list[tuple[bytes, bytes]] = []
-        self.request_body_sent = False
         self.response_complete = False
         self.fallback_body = b""
         self.broken = False
-        self.scope = anyio.CancelScope()
 
     def disconnect(self) -> None:
         self.disconnected.set()
@@ -73,9 +83,7 @@ class _Exchange:
 
     async def receive(self) -> dict[str, Any]:
         if not self.request_body_sent:
-            self.request_body_sent = True
-            body = await self.request.aread()
-            return {"type": "http.request", "body": body, "more_body": False}
+            return await self._request_body()
         await self.disconnected.wait()
         return {"type": "http.disconnect"}
 
@@ -109,27 +117,21 @@ class _Exchange:
                 return
 
 
-class _BufferedExchange:
-    """One request whose response is collected whole: plain lists, no memory stream."""
+class _BufferedExchange(_AppCall):
+    """One request whose response is collected whole: plain lists, no memory stream. The
+    caller reads status and parts once the call is over."""
 
     def __init__(self, request: httpx.Request) -> None:
-        self.request = request
-        self.request_body_sent = False
+        super().__init__(request)
         self.status: int | None = None
         self.headers: list[tuple[bytes, bytes]] = []
         self.parts: list[bytes] = []
         self.complete = False
         self._completed: anyio.Event | None = None  # made only if the app waits on receive
-        self.scope = anyio.CancelScope()
-
-    def app_returned(self) -> None:
-        """Nothing to settle: the caller reads status and parts once the call is over."""
 
     async def receive(self) -> dict[str, Any]:
         if not self.request_body_sent:
-            self.request_body_sent = True
-            body = await self.request.aread()
-            return {"type": "http.request", "body": body, "more_body": False}
+            return await self._request_body()
         if not self.complete:
             if self._completed is None:
                 self._completed = anyio.Event()
@@ -218,7 +220,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         self.close_grace = close_grace
         self._loop: asyncio.AbstractEventLoop | None = None  # set while the transport is open
         # Every task the transport runs, with the exchange of the app call it runs, if any.
-        self._tasks: dict[asyncio.Task[None], _Exchange | _BufferedExchange | None] = {}
+        self._tasks: dict[asyncio.Task[None], _AppCall | None] = {}
         self.forced_cancellations = 0
 
     async def __aenter__(self) -> StreamingASGITransport:
@@ -261,7 +263,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         """Nothing to release here; app calls end in ``__aexit__``."""
 
     def _spawn(self, work: Coroutine[Any, Any, None],
-               exchange: _Exchange | _BufferedExchange | None = None) -> asyncio.Task[None]:
+               exchange: _AppCall | None = None) -> asyncio.Task[None]:
         """Run ``work`` in a task of its own, as a server runs each request.
 
         Plain asyncio tasks, as uvicorn's, rather than a task group: a task group cannot
@@ -297,13 +299,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         }
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._loop is None:
-            raise UsageError(
-                "The streaming ASGI transport is not open; use it inside "
-                "'async with httpx.AsyncClient(transport=...)'."
-            )
-        if request.extensions.get(BUFFERED):
-            return await self._buffered(request)
+        self._check_open()
         exchange = _Exchange(request, self.buffer_size)
         self._spawn(self._run_app(exchange, self._scope(request)), exchange)
         try:
@@ -318,14 +314,22 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             extensions={"http_version": b"HTTP/1.1"},
         )
 
-    async def _buffered(self, request: httpx.Request) -> httpx.Response:
-        """A request whose caller wants the whole body, collected without a memory stream.
+    def _check_open(self) -> None:
+        if self._loop is None:
+            raise UsageError(
+                "The streaming ASGI transport is not open; use it inside "
+                "'async with httpx.AsyncClient(transport=...)'."
+            )
+
+    async def answer_whole(self, request: httpx.Request) -> httpx.Response:
+        """The response to ``request`` with its whole body, collected without a memory stream.
 
         The app runs in a task of its own, as it would behind a real server: a caller that
         gives up (its deadline, a Robot timeout) returns at once and cancels the app call,
         even when the app cannot take the cancellation yet (a sync endpoint blocked in a
         worker thread); the app call then ends whenever it can.
         """
+        self._check_open()
         exchange = _BufferedExchange(request)
         call = self._spawn(self._run_app(exchange, self._scope(request)), exchange)
         try:
@@ -342,14 +346,15 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                               content=b"".join(exchange.parts),
                               extensions={"http_version": b"HTTP/1.1"})
 
-    async def _run_app(self, exchange: _Exchange | _BufferedExchange,
-                       scope: dict[str, Any]) -> None:
+    async def _run_app(self, exchange: _AppCall, scope: dict[str, Any]) -> None:
         """One app call, cancellable through the exchange's scope."""
         with exchange.scope:
             try:
                 await self.app(scope, exchange.receive, exchange.send)
             except Exception as exc:  # an app bug: answer as a server would
-                _log_app_error(exc, exchange.request)
+                request = exchange.request
+                log.error("The app raised %s while handling %s %s.", type(exc).__name__,
+                          request.method, request.url.path, exc_info=exc)
             finally:
                 exchange.app_returned()
 

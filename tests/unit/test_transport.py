@@ -6,7 +6,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from AsyncApiLibrary.transport import BUFFERED, StreamingASGITransport
+from AsyncApiLibrary.transport import StreamingASGITransport
 
 from .apps import GatedStream, crashing_app, until_disconnect_app
 
@@ -118,10 +118,9 @@ def test_negative_buffer_is_refused():
         StreamingASGITransport(crashing_app, buffer_size=-1)
 
 
-def _buffered(client: httpx.AsyncClient, path: str) -> httpx.Request:
-    request = client.build_request("GET", path)
-    request.extensions[BUFFERED] = True
-    return request
+def _whole(transport: StreamingASGITransport, path: str):
+    """Ask for the whole answer to GET ``path``, as the library's request keywords do."""
+    return transport.answer_whole(httpx.Request("GET", f"http://t{path}"))
 
 
 async def test_buffered_request_gets_the_whole_body_and_the_500_fallback(caplog):
@@ -135,12 +134,12 @@ async def test_buffered_request_gets_the_whole_body_and_the_500_fallback(caplog)
             raise RuntimeError("died mid-body")
         await send({"type": "http.response.body", "body": b""})
 
-    async with httpx.AsyncClient(transport=StreamingASGITransport(parts),
-                                 base_url="http://t") as client:
-        whole = await client.send(_buffered(client, "/"))
-        crashed = await client.send(_buffered(client, "/crash"))
+    transport = StreamingASGITransport(parts)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t"):
+        whole = await _whole(transport, "/")
+        crashed = await _whole(transport, "/crash")
         with pytest.raises(httpx.RemoteProtocolError, match="body ended early"):
-            await client.send(_buffered(client, "/broken"))
+            await _whole(transport, "/broken")
     assert (whole.status_code, whole.headers["x-a"], whole.text) == (201, "1", "one two three")
     assert (crashed.status_code, crashed.text) == (500, "Internal Server Error")
 
@@ -154,10 +153,10 @@ async def test_cancelling_a_buffered_request_cancels_the_app_call():
         finally:
             cancelled.set()
 
-    async with httpx.AsyncClient(transport=StreamingASGITransport(hangs),
-                                 base_url="http://t") as client:
+    transport = StreamingASGITransport(hangs)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t"):
         async with anyio.create_task_group() as group:
-            group.start_soon(client.send, _buffered(client, "/"))
+            group.start_soon(_whole, transport, "/")
             await anyio.wait_all_tasks_blocked()
             group.cancel_scope.cancel()
         with anyio.fail_after(5):  # by the caller's cancellation, not by closing the client
@@ -181,10 +180,10 @@ async def test_buffered_app_that_listens_hears_the_client_leave_once_the_answer_
             await send({"type": "http.response.body", "body": b"a", "more_body": True})
             await send({"type": "http.response.body", "body": b"b"})
 
-    async with httpx.AsyncClient(transport=StreamingASGITransport(listens),
-                                 base_url="http://t") as client:
+    transport = StreamingASGITransport(listens)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t"):
         with anyio.fail_after(2):
-            response = await client.send(_buffered(client, "/"))
+            response = await _whole(transport, "/")
     assert (response.text, heard) == ("ab", ["http.disconnect"])
 
 
@@ -238,19 +237,19 @@ class _StuckInThread:
         finally:
             self.finished.set()
 
-    async def give_up_on(self, client: httpx.AsyncClient) -> None:
+    async def give_up_on(self, transport: StreamingASGITransport) -> None:
         """Send a request, and cancel it once the app is stuck."""
         async with anyio.create_task_group() as group:
-            group.start_soon(client.send, _buffered(client, "/stuck"))
+            group.start_soon(_whole, transport, "/stuck")
             await self.entered.wait()
             group.cancel_scope.cancel()
 
 
 async def test_a_caller_that_gives_up_returns_while_the_app_is_stuck_in_a_thread():
     app = _StuckInThread()
-    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
-                                 base_url="http://t") as client:
-        await app.give_up_on(client)
+    transport = StreamingASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t"):
+        await app.give_up_on(transport)
         still_running = not app.finished.is_set()
         app.release.set()
         with anyio.fail_after(5):
@@ -261,8 +260,8 @@ async def test_a_caller_that_gives_up_returns_while_the_app_is_stuck_in_a_thread
 async def test_closing_stops_an_app_call_stuck_in_a_thread_with_a_warning(caplog):
     app = _StuckInThread()
     transport = StreamingASGITransport(app, close_grace=0)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        await app.give_up_on(client)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t"):
+        await app.give_up_on(transport)
         stuck_after_giving_up = not app.finished.is_set()
     # Closing did not wait for the thread: the call's task was stopped outright.
     stopped_by_closing = app.finished.is_set()
