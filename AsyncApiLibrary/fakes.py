@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 import anyio
 import anyio.lowlevel
-import httpx
 
 from .errors import UsageError
+from .httpclient import httpx
 
 Failure = Literal["timeout", "status", "disconnect"]
 

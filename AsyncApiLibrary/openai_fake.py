@@ -21,17 +21,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from typing import Any
 
-if sys.version_info < (3, 11):  # pragma: no cover
-    from exceptiongroup import BaseExceptionGroup
-
 import anyio
-import httpx
 
 from .fakes import FakeCall, FakeUpstream
+from .httpclient import httpx
 from .server import HostedServer
 
 PATH = "/v1/chat/completions"

@@ -11,16 +11,12 @@ from __future__ import annotations
 import asyncio
 import atexit
 import signal
-import sys
 import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
-
-if sys.version_info < (3, 11):  # pragma: no cover
-    from exceptiongroup import BaseExceptionGroup
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 

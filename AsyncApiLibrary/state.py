@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from robot.api import logger
 
 from .errors import UsageError
 from .fakes import FakeUpstream
+from .httpclient import httpx
 from .items import DoneRule
 from .masking import Masker
 from .runtime import Runtime

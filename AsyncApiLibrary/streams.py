@@ -13,9 +13,9 @@ from collections import deque
 from typing import Any
 
 import anyio
-import httpx
 
 from .errors import DeadlineExceeded, StreamFailure, UsageError
+from .httpclient import httpx
 from .items import DoneRule, StreamItem
 from .lines import LineDecoder
 from .sse import SseDecoder

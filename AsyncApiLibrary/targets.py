@@ -16,11 +16,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import anyio
-import httpx
 from asgi_lifespan import LifespanManager
 
 from .apps import load_app, unwrap_app
 from .errors import AppLoadError, UsageError
+from .httpclient import httpx
 from .server import HostedServer
 from .tracking import RequestTracker
 from .transport import StreamingASGITransport

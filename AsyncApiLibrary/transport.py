@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import anyio
-import httpx
 
 from .errors import UsageError
+from .httpclient import httpx
 
 log = logging.getLogger("AsyncApiLibrary.app")
 

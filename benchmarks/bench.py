@@ -25,11 +25,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the client the library uses (AsyncApiLibrary.httpclient)
 from robot.api import ExecutionResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure_suites())
     rows.append(measure_memory(sizes))
     summary = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "smoke": args.smoke,
         "seconds": round(time.perf_counter() - started, 1),

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import anyio
 import anyio.lowlevel
-import httpx
+import httpx2 as httpx
 
 
 class LLMClient(Protocol):

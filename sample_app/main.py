@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
-import httpx
+import httpx2 as httpx
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field

@@ -7,12 +7,12 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import anyio
-import httpx
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
 from ..errors import DeadlineExceeded, UsageError
+from ..httpclient import httpx
 from ..masking import secret_value
 from ..state import KeywordGroup, OpenTarget, seconds
 from ..targets import Target, TargetOptions

@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 import anyio
-import httpx
 from robot.api import logger
 from robot.api.deco import keyword
 
@@ -22,6 +21,7 @@ from ..errors import (
     ExpectationFailed,
     UsageError,
 )
+from ..httpclient import httpx
 from ..jsonpath import lookup
 from ..state import KeywordGroup, seconds
 from ..targets import CONNECTIONS, Target

@@ -3,9 +3,9 @@
 import zlib
 
 import anyio
-import httpx
 import pytest
 
+from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.items import DoneRule
 from AsyncApiLibrary.keywords.streams import _read_all
 from AsyncApiLibrary.streams import LiveStream

@@ -3,10 +3,10 @@
 from types import SimpleNamespace
 
 import anyio
-import httpx
 import pytest
 
 from AsyncApiLibrary.errors import ConnectionFailed, DeadlineExceeded
+from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.keywords.requests import _gather
 from AsyncApiLibrary.targets import CONNECTIONS
 

@@ -1,9 +1,9 @@
 """The fake OpenAI server on the wire, read by raw httpx and by the sample app's real client."""
 
-import httpx
 import pytest
 
 from AsyncApiLibrary.fakes import FakeUpstream, Script
+from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.openai_fake import FakeOpenAIServer
 from sample_app.llm import OpenAICompatibleClient
 

@@ -1,8 +1,8 @@
 import anyio
-import httpx
 import pytest
 
 from AsyncApiLibrary.fakes import FakeUpstream, Script
+from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.server import HostedServer
 
 pytestmark = pytest.mark.anyio

@@ -3,10 +3,10 @@
 import re
 
 import anyio
-import httpx
 import pytest
 
 from AsyncApiLibrary import transcript
+from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.items import DoneRule
 from AsyncApiLibrary.masking import Masker
 from AsyncApiLibrary.streams import LiveStream

@@ -2,10 +2,10 @@ import math
 import threading
 
 import anyio
-import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.transport import StreamingASGITransport
 
 from .apps import GatedStream, crashing_app, until_disconnect_app
