@@ -155,7 +155,7 @@ class FakeUpstream:
     """An awaitable stand-in for an async dependency, scripted from the test."""
 
     def __init__(self, name: str = "upstream") -> None:
-        self._name = name
+        self.fake_name = name
         self.script = Script()
         self.calls: list[FakeCall] = []
         self.open_streams: set[FakeCall] = set()
@@ -177,7 +177,7 @@ class FakeUpstream:
         return call
 
     def __repr__(self) -> str:
-        return f"<FakeUpstream {self._name}>"
+        return f"<FakeUpstream {self.fake_name}>"
 
     async def aclose(self) -> None:
         """Lets an app close the fake like a real client; calls stay recorded."""
@@ -232,3 +232,8 @@ class FakeUpstream:
         self.open_streams.clear()
         self.set_script(Script())
 
+
+
+async def call_in_loop(func: Any, *args: Any) -> Any:
+    """Call a fake's plain method on the loop thread, where its anyio events live."""
+    return func(*args)

@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .display import short
 from .errors import ExpectationFailed, UsageError
 
 StreamFormat = Literal["sse", "lines", "raw"]
-FORMATS: tuple[str, ...] = ("sse", "lines", "raw")
 
 _MISSING = object()
 
@@ -42,7 +42,7 @@ class StreamItem:
                 self._json = json.loads(self.data)
             except ValueError:
                 raise ExpectationFailed(
-                    f"{self.describe().capitalize()} is not JSON: {_short(self.data)}."
+                    f"{self.describe().capitalize()} is not JSON: {short(self.data)}."
                 ) from None
         return self._json
 
@@ -67,7 +67,7 @@ class StreamItem:
         label = f"{self.kind} {self.index}"
         if self.kind == "event":
             label += f" '{self.event}'"
-        return f"{label}: {_short(self.data, 60)}"
+        return f"{label}: {short(self.data, 60)}"
 
     def __str__(self) -> str:
         return self.summary()
@@ -110,6 +110,3 @@ def matches_pattern(item: StreamItem, pattern: str) -> bool:
         return re.fullmatch(pattern[len("regexp:"):], name) is not None
     return fnmatchcase(name, pattern)
 
-
-def _short(text: str, limit: int = 120) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 3] + "...")

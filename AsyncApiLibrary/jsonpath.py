@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .errors import ExpectationFailed, UsageError
@@ -39,3 +40,12 @@ def _shape(value: Any) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"
     return f"the value {value!r}"
+
+
+def same_value(actual: Any, expected: Any) -> bool:
+    """True if ``actual`` equals ``expected``, or Robot's text of it (``3`` matches ``${3}``)."""
+    if actual == expected:
+        return True
+    if isinstance(expected, str) and not isinstance(actual, str):
+        return expected in (str(actual), json.dumps(actual))
+    return False

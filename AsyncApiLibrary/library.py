@@ -1,26 +1,39 @@
-"""The Robot Framework library class: a thin shell over the keyword groups."""
+"""The Robot Framework library class: a thin shell that assembles the keyword groups.
+
+Each keyword group is a component that receives the one :class:`LibraryContext`. The
+shell uses Robot's hybrid library API: ``get_keyword_names`` lists the components'
+keywords and attribute access hands Robot the component's own method, so Robot calls it
+directly (no dispatch layer per keyword call) and libdoc reads its signature and docs.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Any
 
-import anyio
-from robot.api import logger
-
+from .arguments import seconds
+from .context import LeakCheck, LibraryContext, Settings
+from .errors import UsageError
 from .items import DoneRule
+from .keywords.cleanup import CleanupKeywords
 from .keywords.connections import ConnectionKeywords
+from .keywords.fake_checks import FakeCheckKeywords
+from .keywords.fake_scripts import FakeScriptKeywords
 from .keywords.fakes import FakeKeywords
+from .keywords.reading import ReadingKeywords
 from .keywords.requests import RequestKeywords
+from .keywords.responses import ResponseKeywords
 from .keywords.streams import StreamKeywords
-from .leaks import LeakListener
-from .state import LibraryState, seconds
+from .keywords.timing import TimingKeywords
+from .listener import LeakListener
 from .version import __version__
 
-_SETTLE = 1.0  # seconds a disconnected stream's handler may take to finish after the test
+COMPONENTS = (ConnectionKeywords, RequestKeywords, ResponseKeywords, StreamKeywords,
+              ReadingKeywords, TimingKeywords, CleanupKeywords, FakeKeywords,
+              FakeScriptKeywords, FakeCheckKeywords)
 
 
-class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeKeywords):
+class AsyncApiLibrary:
     """Keywords for testing async HTTP APIs: streams chunk by chunk, disconnects, cleanup and fake upstreams.
 
     AsyncApiLibrary talks to an ASGI app (FastAPI, Starlette...) or any HTTP service and
@@ -137,14 +150,13 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
     ROBOT_LIBRARY_SCOPE = "SUITE"
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
-    ROBOT_AUTO_KEYWORDS = False
 
     def __init__(
         self,
         timeout: timedelta = timedelta(seconds=10),
         done: str = "event:done",
         buffer_size: int = 64,
-        leak_check: Literal["warn", "fail", "off"] = "warn",
+        leak_check: LeakCheck = "warn",
     ) -> None:
         """Sets the library-wide defaults.
 
@@ -157,77 +169,33 @@ class AsyncApiLibrary(ConnectionKeywords, RequestKeywords, StreamKeywords, FakeK
         Example:
         | Library | AsyncApiLibrary | timeout=5s | done=openai | leak_check=fail |
         """
-        state = LibraryState(
+        if buffer_size < 0:
+            raise UsageError(f"Buffer size must be 0 or more, got {buffer_size}.")
+        self.ctx = LibraryContext(Settings(
             timeout=seconds(timeout, 10.0),
             done=DoneRule.parse(done),
             buffer_size=buffer_size,
             leak_check=leak_check,
-        )
-        super().__init__(state)
-        self.ROBOT_LIBRARY_LISTENER = LeakListener(self)
+        ))
+        self._keywords: dict[str, Any] = {}
+        for component in COMPONENTS:
+            self.add_component(component(self.ctx))
+        self.ROBOT_LIBRARY_LISTENER = LeakListener(self.ctx)
 
-    def _shutdown(self) -> None:
-        """Close everything this instance owns; used by the listener's ``close``."""
-        try:
-            self.close_all_clients()
-            self.remove_all_fakes()
-        except Exception as exc:  # keep going: the loop must stop regardless
-            logger.warn(f"Closing the clients and fakes failed: {exc}")
-        finally:
-            self.state.runtime.close()
-            self.state.app_log.detach()
+    def add_component(self, component: Any) -> None:
+        """Add a keyword group: every method of it marked with ``@keyword`` becomes a keyword."""
+        for name in dir(type(component)):
+            method = getattr(component, name)
+            if callable(method) and hasattr(method, "robot_name"):
+                if name in self._keywords:
+                    raise UsageError(f"Two keyword groups define '{name}'.")
+                self._keywords[name] = method
 
-    def _owned_leftovers(self, settle: bool = True) -> list[str]:
-        state = self.state
-        if settle:
-            self._let_disconnects_settle()
-        found: list[str] = []
-        for name, stream in state.streams.items():
-            if stream.state in ("open", "starting"):
-                found.append(f"stream '{name}' is still open")
-        for name, installed in state.fakes.items():
-            if installed.installed_in_test:
-                found.append(f"fake '{name}' is still installed")
-        for alias, opened in state.targets.items():
-            if opened.opened_in_test:
-                found.append(f"client '{alias}' is still open")
-            tracker = opened.target.tracker
-            if tracker is not None:
-                found += [
-                    f"the server is still handling {r.method} {r.path} of client '{alias}'"
-                    for r in tracker.running
-                ]
-        return found
+    def get_keyword_names(self) -> list[str]:
+        return list(self._keywords)
 
-    def _let_disconnects_settle(self) -> None:
-        """Handlers of streams the test disconnected get a moment to finish (bounded).
-
-        A disconnect reaches a real server's handler a little later than the test moves
-        on; only a handler still running after the settle deadline is a leftover.
-        """
-        gone = {s.request_id for s in self.state.streams.values() if s.state == "disconnected"}
-        ending = [record for opened in self.state.targets.values()
-                  if opened.target.tracker is not None
-                  for record in opened.target.tracker.running if record.request_id in gone]
-        if ending:
-            self._run(_all_ended, ending, _SETTLE)
-
-    def _release_leftovers(self) -> None:
-        state = self.state
-        for stream in list(state.streams.values()):
-            self._run(stream.release)
-        state.streams.clear()
-        state.stream_targets.clear()
-        state.current_stream = None
-        for name, installed in list(state.fakes.items()):
-            if installed.installed_in_test:
-                self._uninstall(name)
-        for alias, opened in list(state.targets.items()):
-            if opened.opened_in_test:
-                self._close(alias)
-
-
-async def _all_ended(records: list, limit: float) -> None:
-    with anyio.move_on_after(limit):
-        for record in records:
-            await record.ended.wait()
+    def __getattr__(self, name: str) -> Any:
+        keywords = self.__dict__.get("_keywords", {})
+        if name in keywords:
+            return keywords[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -61,10 +61,6 @@ class Runtime:
                 _live_runtimes.add(self)
             return self._portal, self._loop
 
-    @property
-    def started(self) -> bool:
-        return self._portal is not None and not self._closed
-
     def run(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run ``func(*args)`` on the loop and return its result.
 

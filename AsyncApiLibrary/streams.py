@@ -45,6 +45,7 @@ class LiveStream:
         error_event: str = "error",
         buffer_size: int = 64,
         request_id: str = "",
+        client: str = "",
     ) -> None:
         self.name = name
         self.request = request
@@ -52,6 +53,7 @@ class LiveStream:
         self.done = done
         self.error_event = error_event
         self.request_id = request_id
+        self.client = client  # the alias of the client that opened it
         self.response: httpx.Response | None = None
         self.state = "starting"  # starting | open | ended | failed | rejected | disconnected
         self.error: BaseException | None = None
@@ -67,6 +69,7 @@ class LiveStream:
         self.recent: deque[StreamItem] = deque(maxlen=RECENT)
         self.done_item: StreamItem | None = None  # the last item read that matched ``done``
         self.logged = False
+        self.cleanup: Any = None  # what Expect Cleanup observed, once it has
         size = buffer_size if buffer_size > 0 else 0
         # Items travel in batches: everything decoded from one received body part. The
         # buffer bounds the batches waiting, as a socket's buffer bounds received parts.

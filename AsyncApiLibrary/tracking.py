@@ -2,9 +2,9 @@
 
 The library wraps the app it serves (in-process or under its own uvicorn) in a
 :class:`RequestTracker`. A stream request carries the header ``x-asyncapi-request-id``;
-the tracker records when the app call for it started, whether the app saw the client's
-disconnect, and when the call returned (after the stream generator's ``finally`` and the
-dependency teardowns). ``Expect Cleanup`` waits on that record.
+the tracker records when the app call for it started and when it returned (after the
+stream generator's ``finally`` and the dependency teardowns). ``Expect Cleanup`` waits on
+that record.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ class RequestRecord:
     path: str
     started_at: float = field(default_factory=time.perf_counter)
     ended_at: float | None = None
-    disconnect_seen_at: float | None = None
     outcome: str = "running"  # running | returned | raised | cancelled
     ended: anyio.Event = field(default_factory=anyio.Event)
 
@@ -63,14 +62,8 @@ class RequestTracker:
         record = RequestRecord(request_id, scope["method"], scope["path"])
         self.records[request_id] = record
 
-        async def tracked_receive() -> dict[str, Any]:
-            message = await receive()
-            if message["type"] == "http.disconnect" and record.disconnect_seen_at is None:
-                record.disconnect_seen_at = time.perf_counter()
-            return message
-
         try:
-            await self.app(scope, tracked_receive, send)
+            await self.app(scope, receive, send)
             record.outcome = "returned"
         except anyio.get_cancelled_exc_class():
             record.outcome = "cancelled"

@@ -118,7 +118,7 @@ Event By Event
 Bulk To Done
     FOR    ${i}    IN RANGE    ${TRIES}
         Start Stream    GET    /events?n=${BULK}    name=bulk${i}
-        ${count} =    Read Until Done    keep=${False}
+        ${count} =    Count Until Done
         Should Be Equal As Integers    ${count}    ${BULK}
     END
 """,
@@ -136,7 +136,7 @@ Concurrent Streams
         Start Stream    GET    /events?n=${PER_STREAM}    name=s${i}
     END
     FOR    ${i}    IN RANGE    ${STREAMS}
-        Read Until Done    stream=s${i}    keep=${False}
+        Count Until Done    stream=s${i}
     END
 """,
     "cleanup": SETTINGS + """

@@ -35,17 +35,17 @@ def main() -> None:
     try:
         library.open_app("benchmarks.bench_app:app")
         library.start_stream("GET", "/events?n=100")  # warm up every code path once
-        library.read_until_done(keep=False)
+        library.count_until_done()
         before = peak_mb()
         library.start_stream("GET", f"/events?n={events}")
-        result = library.read_until_done(keep=keep)
-        count = result if isinstance(result, int) else len(result)
+        count = library.read_until_done() if keep else library.count_until_done()
+        count = count if isinstance(count, int) else len(count)
         assert count == events, count
         print(json.dumps({"events": events, "keep": keep, "before_mb": round(before, 1),
                           "peak_mb": round(peak_mb(), 1),
                           "growth_mb": round(peak_mb() - before, 1)}))
     finally:
-        library._shutdown()
+        library.ctx.shutdown()
 
 
 if __name__ == "__main__":

@@ -108,6 +108,6 @@ A Slow Client Holds The Gateway Back Instead Of Piling Up Tokens
     Expect Event    start
     Run Keyword And Expect Error    Expected stream * to have ended, but it was still open after 0.2 s*
     ...    Stream Should Have Ended    timeout=200ms
-    ${count}=    Read Until Done    keep=${False}
+    ${count}=    Count Until Done
     Should Be Equal As Integers    ${count}    100
     [Teardown]    Close Client    slow

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any, Literal
 
-import anyio
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
+from .. import core
+from ..arguments import build_request, seconds
+from ..context import OpenClient
 from ..errors import DeadlineExceeded, UsageError
-from ..httpclient import httpx
 from ..masking import secret_value
-from ..state import KeywordGroup, OpenTarget, seconds
 from ..targets import Target, TargetOptions
+from .base import LibraryComponent
+
+TAGS = ["connections"]
 
 
-class ConnectionKeywords(KeywordGroup):
-    @keyword
+class ConnectionKeywords(LibraryComponent):
+    """Open, switch and close the apps and services under test."""
+
+    @keyword(tags=TAGS)
     def open_app(
         self,
         app: str,
@@ -53,7 +57,7 @@ class ConnectionKeywords(KeywordGroup):
             app, mode, alias, headers, token, timeout, buffer_size, disconnect_grace
         )
 
-    @keyword
+    @keyword(tags=TAGS)
     def open_url(
         self,
         url: str,
@@ -77,66 +81,55 @@ class ConnectionKeywords(KeywordGroup):
     def _open(self, ref: Any, mode: str, alias: str | None, headers: dict | None,
               token: Any, timeout: timedelta | None, buffer_size: int | None,
               grace: timedelta | None) -> str:
-        state = self.state
-        alias = alias or state.next_id("app")
-        if alias in state.targets:
+        ctx = self.ctx
+        alias = alias or ctx.next_name("app")
+        if alias in ctx.clients:
             raise UsageError(f"A client with the alias '{alias}' is already open; close it first.")
         all_headers = dict(headers or {})
         if token is not None:
             all_headers["Authorization"] = f"Bearer {secret_value(token)}"
-            state.masker.add(token)
+            ctx.masker.add(token)
         for value in all_headers.values():
             if isinstance(value, Secret):
-                state.masker.add(value)
+                ctx.masker.add(value)
         all_headers = {k: secret_value(v) for k, v in all_headers.items()}
-        buffer = state.buffer_size if buffer_size is None else buffer_size
+        buffer = ctx.settings.buffer_size if buffer_size is None else buffer_size
         if buffer < 0:
             raise UsageError(f"Buffer size must be 0 or more, got {buffer}.")
         options = TargetOptions(
             mode=mode,  # type: ignore[arg-type]
             headers=all_headers,
-            timeout=seconds(timeout, state.timeout),
+            timeout=seconds(timeout, ctx.settings.timeout),
             buffer_size=buffer,
             disconnect_grace=seconds(grace, 5.0, "Disconnect grace"),
         )
         target = Target(alias, ref, options)
-        state.app_log.attach()
-        closer = self._run_open(target)
-        state.targets[alias] = OpenTarget(target, closer, state.in_test)
-        state.current_target = alias
+        closer = ctx.enter(target)
+        ctx.clients.add(alias, OpenClient(target, closer, ctx.in_test))
         logger.info(f"Opened {target.describe()} at {target.base_url}.")
         return alias
 
-    def _run_open(self, target: Target) -> Any:
-        cm = self.state.runtime.portal.wrap_async_context_manager(target)
-        try:
-            cm.__enter__()
-        finally:
-            self._flush_app_log()
-        return cm
-
-    @keyword
+    @keyword(tags=TAGS)
     def switch_client(self, alias: str) -> str:
         """Makes the client ``alias`` the current one. Returns the previous alias.
 
         Example:
         | `Switch Client` | gateway |
         """
-        self._target(alias)
-        previous, self.state.current_target = self.state.current_target, alias
+        self.ctx.clients.resolve(alias)
+        previous, self.ctx.clients.current = self.ctx.clients.current, alias
         return previous or ""
 
-    @keyword
+    @keyword(tags=TAGS)
     def close_client(self, alias: str | None = None) -> None:
         """Closes the current client, or ``alias``: its streams, then the app's shutdown.
 
         Example:
         | `Close Client` | gateway |
         """
-        target = self._target(alias)
-        self._close(target.alias)
+        self.ctx.close_client(self.ctx.clients.resolve(alias))
 
-    @keyword
+    @keyword(tags=TAGS)
     def close_all_clients(self) -> None:
         """Closes every open client, stream and fake. Safe to call when nothing is open.
 
@@ -145,32 +138,10 @@ class ConnectionKeywords(KeywordGroup):
         Example:
         | Suite Teardown | `Close All Clients` |
         """
-        for alias in list(self.state.targets):
-            self._close(alias)
+        for alias in self.ctx.clients:
+            self.ctx.close_client(alias)
 
-    def _close(self, alias: str) -> None:
-        state = self.state
-        opened = state.targets.pop(alias)
-        for name, stream_target in list(state.stream_targets.items()):
-            if stream_target is opened.target:
-                stream = state.streams.pop(name, None)
-                state.stream_targets.pop(name, None)
-                if stream is not None:
-                    self._run(stream.release)
-        for name, installed in list(state.fakes.items()):
-            if installed.target is opened.target:
-                self._uninstall(name)  # type: ignore[attr-defined]  # FakeKeywords
-        try:
-            opened.closer.__exit__(None, None, None)
-        finally:
-            self._flush_app_log()
-            if state.current_target == alias:
-                state.current_target = next(iter(state.targets), None)
-            if state.current_stream not in state.streams:
-                state.current_stream = None
-        logger.info(f"Closed {opened.target.describe()}.")
-
-    @keyword
+    @keyword(tags=TAGS)
     def set_bearer_token(self, token: Secret | str, alias: str | None = None) -> None:
         """Sends ``Authorization: Bearer <token>`` with every later request of the client.
 
@@ -180,21 +151,21 @@ class ConnectionKeywords(KeywordGroup):
         | `Set Bearer Token` | ${TOKEN} |
         """
         self.set_default_header("Authorization", f"Bearer {secret_value(token)}", alias)
-        self.state.masker.add(token)
+        self.ctx.masker.add(token)
 
-    @keyword
+    @keyword(tags=TAGS)
     def set_default_header(self, name: str, value: Secret | str, alias: str | None = None) -> None:
         """Sends header ``name: value`` with every later request of the client.
 
         Example:
         | `Set Default Header` | X-Request-Source | robot |
         """
-        target = self._target(alias)
+        target = self.ctx.target(alias)
         if isinstance(value, Secret):
-            self.state.masker.add(value)
+            self.ctx.masker.add(value)
         target.client.headers[name] = secret_value(value)
 
-    @keyword
+    @keyword(tags=TAGS)
     def wait_until_service_is_up(self, path: str = "/health",
                                  timeout: timedelta = timedelta(seconds=15),
                                  alias: str | None = None) -> None:
@@ -208,10 +179,10 @@ class ConnectionKeywords(KeywordGroup):
         | `Open Url` | http://127.0.0.1:${port} | alias=gateway |
         | `Wait Until Service Is Up` | /health | timeout=20s |
         """
-        target = self._target(alias)
+        target = self.ctx.target(alias)
         limit = seconds(timeout, 15.0)
-        request = self._build(target, "GET", path, None, None, None, None)
-        waited, last = self._run(_wait_up, target, request, limit)
+        request = build_request(target, "GET", path)
+        waited, last = self.run(core.wait_until_up, target, request, limit)
         if waited is None:
             raise DeadlineExceeded(
                 f"The service at {target.base_url} did not answer GET {path} within "
@@ -219,31 +190,12 @@ class ConnectionKeywords(KeywordGroup):
             )
         logger.info(f"The service at {target.base_url} answered GET {path} after {waited:.0f} ms.")
 
-    @keyword
+    @keyword(tags=TAGS)
     def get_base_url(self, alias: str | None = None) -> str:
         """Returns the base URL of the client (in server mode, ``http://127.0.0.1:PORT``).
 
         Example:
         | ${url} = | `Get Base Url` |
         """
-        return self._target(alias).base_url
+        return self.ctx.target(alias).base_url
 
-
-_UP_POLL = 0.05
-
-
-async def _wait_up(target: Target, request: httpx.Request, limit: float) -> tuple[float | None, str]:
-    started = time.perf_counter()
-    last = "no answer yet"
-    with anyio.move_on_after(limit):
-        while True:
-            try:
-                response = await target.client.send(request)
-                await response.aclose()
-                last = f"status {response.status_code}"
-                if response.status_code < 500:
-                    return (time.perf_counter() - started) * 1000, last
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            await anyio.sleep(_UP_POLL)
-    return None, last

@@ -29,7 +29,7 @@ Streamed Chunks End With The DONE Sentinel
 The Sentinel Can Also Be Named As Data
     Fake Streams Tokens    a    b
     Start Stream    POST    /v1/chat/completions    json=${STREAMED}    done=data:[DONE]
-    ${items} =    Read Until Done    keep=${True}
+    ${items} =    Read Until Done
     Length Should Be    ${items}    2
 
 A Named Done Event Does Not Match The Sentinel
@@ -86,7 +86,7 @@ Paced Tokens Arrive Only When Released
     Run Keyword And Expect Error    GLOB:No item arrived on stream * within 0.1 s*
     ...    Read Next Event    timeout=100ms
     Release Next Token    count=2
-    ${count} =    Read Until Done    keep=${False}
+    ${count} =    Count Until Done
     Should Be Equal As Integers    ${count}    2
 
 Caller Leaving During A Hang Is Recorded As Cancelled

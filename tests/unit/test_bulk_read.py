@@ -5,9 +5,9 @@ import zlib
 import anyio
 import pytest
 
+from AsyncApiLibrary.core import read_until_done
 from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.items import DoneRule
-from AsyncApiLibrary.keywords.streams import _read_all
 from AsyncApiLibrary.streams import LiveStream
 from AsyncApiLibrary.transport import StreamingASGITransport
 
@@ -35,7 +35,7 @@ async def test_everything_up_to_done_once_in_order_and_what_follows_stays_readab
              b"event: done\ndata: {}\n\nevent: late\ndata: z\n\n"]
 
     async def read(stream):
-        items = await _read_all(stream, 5, True)
+        items = await read_until_done(stream, 5)
         straggler = await stream.next_item(1)
         return items, straggler
 
@@ -79,7 +79,7 @@ async def test_a_compressed_stream_is_decoded_part_by_part():
     parts.append(packer.flush())
 
     async def read(stream):
-        return await _read_all(stream, 5, True)
+        return await read_until_done(stream, 5)
 
     _, items = await _stream(parts, read, headers=((b"content-encoding", b"gzip"),))
     assert [item.data for item in items] == ["one", "two"]

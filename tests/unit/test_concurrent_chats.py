@@ -5,9 +5,9 @@ from types import SimpleNamespace
 import anyio
 import pytest
 
+from AsyncApiLibrary.core import gather
 from AsyncApiLibrary.errors import ConnectionFailed, DeadlineExceeded
 from AsyncApiLibrary.httpclient import httpx
-from AsyncApiLibrary.keywords.requests import _gather
 from AsyncApiLibrary.targets import CONNECTIONS
 
 pytestmark = pytest.mark.anyio
@@ -55,7 +55,7 @@ async def test_in_flight_together_in_process_and_no_more_than_the_pool_over_a_so
         results = []
 
         async def run() -> None:
-            results.extend(await _gather(target, requests, 10))
+            results.extend(await gather(target, requests, 10))
 
         group.start_soon(run)
         with anyio.fail_after(5):
@@ -71,7 +71,7 @@ async def test_one_deadline_bounds_the_whole_batch_and_says_how_many_were_missin
     target = _target("in-process", handler)
     async with target.client:
         with pytest.raises(DeadlineExceeded) as caught:
-            await _gather(target, _requests(target, 7), 0.05)
+            await gather(target, _requests(target, 7), 0.05)
     assert str(caught.value) == "7 of 7 concurrent requests got no answer within 0.05 s."
     assert handler.in_flight == 0  # every parked request was cancelled
 
@@ -81,6 +81,6 @@ async def test_failed_requests_are_counted_and_the_first_is_named():
     target = _target("url", handler)
     async with target.client:
         with pytest.raises(ConnectionFailed) as caught:
-            await _gather(target, _requests(target, 12), 10)
+            await gather(target, _requests(target, 12), 10)
     assert str(caught.value).startswith("3 of 12 requests failed; first: Could not connect to "
                                         "http://t for POST /chat: refused")

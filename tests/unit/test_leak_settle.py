@@ -3,8 +3,8 @@
 import anyio
 import pytest
 
-import AsyncApiLibrary.library as library_module
-from AsyncApiLibrary import AsyncApiLibrary
+import AsyncApiLibrary.context as context_module
+from AsyncApiLibrary import AsyncApiLibrary, core
 
 
 class SlowCleanup:
@@ -36,25 +36,25 @@ class SlowCleanup:
 def test_a_disconnected_handler_is_a_leftover_only_if_it_outlasts_the_settle_deadline(
         monkeypatch, released_while_settling, left):
     app = SlowCleanup()
-    real_wait = library_module._all_ended
+    real_wait = core.settle_disconnects
 
     async def settle(records, limit):
         if released_while_settling:
             app.release.set()  # the handler finishes while the check waits for it
         await real_wait(records, limit)
 
-    monkeypatch.setattr(library_module, "_all_ended", settle)
-    monkeypatch.setattr(library_module, "_SETTLE", 2.0 if released_while_settling else 0.01)
+    monkeypatch.setattr(core, "settle_disconnects", settle)
+    monkeypatch.setattr(context_module, "SETTLE", 2.0 if released_while_settling else 0.01)
     library = AsyncApiLibrary(leak_check="fail")
     try:
         library.open_app(app, alias="slow", disconnect_grace=10)
         library.start_stream("GET", "/slow")
         library.read_next_event()
         library.disconnect_client()
-        assert library._owned_leftovers() == left
+        assert library.ctx.leftovers() == left
     finally:
-        library._run(_set, app.release)
-        library._shutdown()
+        library.ctx.run(_set, app.release)
+        library.ctx.shutdown()
 
 
 async def _set(event: anyio.Event) -> None:

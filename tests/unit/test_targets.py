@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from AsyncApiLibrary.keywords.requests import _exchange
+from AsyncApiLibrary.core import exchange
 from AsyncApiLibrary.targets import Target, TargetOptions
 
 pytestmark = pytest.mark.anyio
@@ -30,9 +30,9 @@ app = Starlette(routes=[Route("/login", login, methods=["POST"]), Route("/whoami
 async def test_cookies_the_app_sets_go_back_on_later_requests(mode):
     async with Target("t", app, TargetOptions(mode=mode)) as target:
         client = target.client
-        before = await _exchange(target, client.build_request("GET", "/whoami"), 5)
-        logged_in = await _exchange(target, client.build_request("POST", "/login"), 5)
-        after = await _exchange(target, client.build_request("GET", "/whoami"), 5)
+        before = await exchange(target, client.build_request("GET", "/whoami"), 5)
+        logged_in = await exchange(target, client.build_request("POST", "/login"), 5)
+        after = await exchange(target, client.build_request("GET", "/whoami"), 5)
     assert before.json() == {"session": None}
     assert logged_in.request.url.path == "/login"
     assert logged_in.elapsed.total_seconds() > 0
@@ -41,7 +41,7 @@ async def test_cookies_the_app_sets_go_back_on_later_requests(mode):
 
 async def test_a_whole_in_process_answer_is_read_and_closed():
     async with Target("t", app, TargetOptions()) as target:
-        response = await _exchange(target, target.client.build_request("GET", "/whoami"), 5)
+        response = await exchange(target, target.client.build_request("GET", "/whoami"), 5)
         with anyio.fail_after(1):
             assert await response.aread() == b'{"session":null}'
     assert response.is_closed and response.is_stream_consumed

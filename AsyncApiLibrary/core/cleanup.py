@@ -1,4 +1,4 @@
-"""Waiting, with a deadline, for the server side to finish with a request."""
+"""Waiting, with a deadline, for the server side to finish with a stream's request."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import time
 
 import anyio
 
-from .errors import ExpectationFailed, UsageError
-from .fakes import FakeUpstream
-from .streams import LiveStream
-from .targets import Target
+from ..errors import ExpectationFailed, UsageError
+from ..fakes import FakeUpstream
+from ..results import CleanupResult
+from ..streams import LiveStream
+from ..targets import Target
 
 
 async def wait_for_cleanup(
     target: Target, stream: LiveStream, fakes: list[FakeUpstream], timeout: float
-) -> str:
+) -> CleanupResult:
     """Wait until the app call for ``stream`` has returned and every fake call is closed.
 
-    Returns a one-line account of what was observed; raises ``ExpectationFailed`` naming
-    what was still running at the deadline.
+    Returns what was observed; raises ``ExpectationFailed`` naming what was still running
+    at the deadline. Asked again about the same stream, it returns the same observation.
     """
     if target.tracker is None:
         raise UsageError(
@@ -26,6 +27,8 @@ async def wait_for_cleanup(
             "reaches it by URL; wait on a signal the service exposes with "
             "'Wait Until Json Field Is' instead."
         )
+    if stream.cleanup is not None:
+        return stream.cleanup
     record = target.tracker.records.get(stream.request_id)
     if record is None:
         raise ExpectationFailed(
@@ -35,11 +38,10 @@ async def wait_for_cleanup(
     deadline = time.perf_counter() + timeout
     with anyio.move_on_after(timeout):
         await record.ended.wait()
-    since = _since(stream)
     if record.running:
         raise ExpectationFailed(
-            f"The server was still handling {stream.label} {since} ({timeout:g} s deadline); "
-            "its stream did not finish cleaning up."
+            f"The server was still handling {stream.label} {_since(stream)} ({timeout:g} s "
+            "deadline); its stream did not finish cleaning up."
         )
     if record.outcome == "cancelled":
         raise ExpectationFailed(
@@ -50,18 +52,18 @@ async def wait_for_cleanup(
     for fake in fakes:
         remaining = max(deadline - time.perf_counter(), 0.0)
         still_open = await fake.wait_closed(remaining)
-        leftover += [f"{call.describe()} on fake '{fake._name}'" for call in still_open]
+        leftover += [f"{call.describe()} on fake '{fake.fake_name}'" for call in still_open]
     if leftover:
         raise ExpectationFailed(
             f"The server finished {stream.label} but left the upstream open: "
             f"{', '.join(leftover)} was not closed within {timeout:g} s."
         )
     target.tracker.forget(stream.request_id)
-    took = ""
+    after = None
     if stream.disconnected_at is not None and record.ended_at is not None:
-        took = f" {max(record.ended_at - stream.disconnected_at, 0) * 1000:.1f} ms after the disconnect"
-    closed = f"; {len(fakes)} fake upstream(s) have no open calls" if fakes else ""
-    return f"The server finished {stream.label}{took} ({record.outcome}){closed}."
+        after = max(record.ended_at - stream.disconnected_at, 0) * 1000
+    stream.cleanup = CleanupResult(stream.label, record.outcome, after, len(fakes))
+    return stream.cleanup
 
 
 def _since(stream: LiveStream) -> str:

@@ -6,25 +6,29 @@ from typing import Any
 
 from robot.api import logger
 
+from .context import LibraryContext
+
 
 class LeakListener:
     """Robot listener (API v3) attached to one library instance."""
 
     ROBOT_LISTENER_API_VERSION = 3
 
-    def __init__(self, library: Any) -> None:
-        self.library = library
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
 
     def start_test(self, data: Any, result: Any) -> None:
-        self.library.state.in_test = True
+        self.ctx.in_test = True
+        self.ctx.forget_responses()
 
     def end_test(self, data: Any, result: Any) -> None:
-        library = self.library
-        library.state.in_test = False
-        mode = library.state.leak_check
-        leftovers = library._owned_leftovers(settle=mode != "off")
+        ctx = self.ctx
+        ctx.in_test = False
+        ctx.forget_responses()
+        mode = ctx.settings.leak_check
+        leftovers = ctx.leftovers(settle=mode != "off")
         if leftovers:
-            library._release_leftovers()
+            ctx.release_leftovers()
         if not leftovers or mode == "off":
             return
         sentence = f"Test '{result.name}' left behind: {'; '.join(leftovers)}."
@@ -35,4 +39,4 @@ class LeakListener:
             logger.warn(sentence)
 
     def close(self) -> None:
-        self.library._shutdown()
+        self.ctx.shutdown()

@@ -1,0 +1,213 @@
+"""The one context every keyword group receives: settings, loop, masker and registries.
+
+Keyword groups never call each other; what more than one of them (or the listener) needs,
+such as closing a client with its streams and fakes, is done here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from robot.api import logger
+
+from . import core
+from .applog import AppLogCollector
+from .errors import UsageError
+from .fakes import FakeUpstream
+from .items import DoneRule
+from .masking import Masker
+from .registry import Registry
+from .results import ApiResponse
+from .runtime import Runtime
+from .streams import LiveStream
+from .targets import Target
+
+SETTLE = 1.0  # seconds a disconnected stream's handler may take to finish after the test
+LeakCheck = Literal["warn", "fail", "off"]
+
+
+@dataclass
+class Settings:
+    """The library-wide defaults given at import."""
+
+    timeout: float = 10.0
+    done: DoneRule = field(default_factory=lambda: DoneRule("event", "done"))
+    buffer_size: int = 64
+    leak_check: LeakCheck = "warn"
+
+
+@dataclass
+class OpenClient:
+    """An opened app or service: its target, what closes it, and when it was opened."""
+
+    target: Target
+    closer: Any
+    opened_in_test: bool
+
+
+@dataclass
+class InstalledFake:
+    """A fake in place of an app dependency (``target`` set) or serving HTTP (``closer`` set)."""
+
+    fake: FakeUpstream
+    target: Target | None
+    dependency: Any
+    dependency_path: str
+    installed_in_test: bool
+    closer: Any = None
+
+
+class LibraryContext:
+    """State one library instance keeps between keywords, and how keywords reach the loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runtime = Runtime()
+        self.masker = Masker()
+        self.app_log = AppLogCollector()
+        self.clients: Registry[OpenClient] = Registry(
+            "No app or service is open; use 'Open App' or 'Open Url' first.",
+            "No client is open with the alias '{name}'; open ones: {known}.")
+        self.streams: Registry[LiveStream] = Registry(
+            "No stream has been started; use 'Start Stream' first.",
+            "No stream is named '{name}'; known streams: {known}.")
+        self.fakes: Registry[InstalledFake] = Registry(
+            "No fake upstream is installed; use 'Install Fake Upstream' first.",
+            "No fake is named '{name}'; installed fakes: {known}.")
+        self.in_test = False
+        self._counter = 0
+        self._last: tuple[str, ApiResponse] | None = None
+
+    def next_name(self, prefix: str) -> str:
+        """A fresh default name: ``app1``, ``stream2``..."""
+        self._counter += 1
+        return f"{prefix}{self._counter}"
+
+    # -- running on the loop ------------------------------------------------------------
+    def run(self, func: Any, *args: Any) -> Any:
+        """Run the coroutine ``func(*args)`` on the library's loop and return its result."""
+        try:
+            return self.runtime.run(func, *args)
+        finally:
+            self.flush_app_log()
+
+    def enter(self, manager: Any) -> Any:
+        """Enter an async context manager on the loop; returns what exits it later."""
+        self.app_log.attach()
+        closer = self.runtime.portal.wrap_async_context_manager(manager)
+        try:
+            closer.__enter__()
+        finally:
+            self.flush_app_log()
+        return closer
+
+    def make(self, factory: Any, *args: Any, **kwargs: Any) -> Any:
+        """Construct an object in the loop thread (anyio objects need it)."""
+        return self.runtime.make(factory, *args, **kwargs)
+
+    def flush_app_log(self) -> None:
+        self.app_log.flush_to_robot(self.masker)
+
+    # -- looking things up ------------------------------------------------------------
+    def target(self, alias: str | None = None) -> Target:
+        return self.clients.get(alias).target
+
+    def stream_target(self, stream: LiveStream) -> Target | None:
+        opened = self.clients.find(stream.client)
+        return opened.target if opened is not None else None
+
+    def fake(self, name: str | None = None) -> FakeUpstream:
+        return self.fakes.get(name).fake
+
+    # -- the last response: of this test, from a client still open ------------------------
+    def remember(self, alias: str, response: ApiResponse) -> None:
+        self._last = (alias, response)
+
+    def last_response(self) -> ApiResponse:
+        if self._last is None:
+            where = "in this test" if self.in_test else "yet"
+            raise UsageError(f"No response has been received {where}; send a request first.")
+        return self._last[1]
+
+    def forget_responses(self, alias: str | None = None) -> None:
+        """Forget the last response: at a test's start and end, or when its client closes."""
+        if alias is None or (self._last is not None and self._last[0] == alias):
+            self._last = None
+
+    # -- ending what the library owns ----------------------------------------------------
+    def release_stream(self, name: str) -> None:
+        stream = self.streams.pop(name)
+        self.run(stream.release)
+
+    def remove_fake(self, name: str) -> None:
+        installed = self.fakes.pop(name)
+        self.run(_call, installed.fake.shutdown)
+        if installed.closer is not None:
+            try:
+                installed.closer.__exit__(None, None, None)
+            finally:
+                self.flush_app_log()
+            logger.info(f"Stopped the fake OpenAI server '{name}'.")
+            return
+        overrides = getattr(installed.target.user_app, "dependency_overrides", {})
+        overrides.pop(installed.dependency, None)
+        logger.info(f"Removed fake '{name}'; {installed.dependency_path} is real again.")
+
+    def close_client(self, alias: str) -> None:
+        """Close a client: its streams, the fakes in its app, then the app's shutdown."""
+        opened = self.clients.pop(alias)
+        self.forget_responses(alias)
+        for name, stream in self.streams.items():
+            if stream.client == alias:
+                self.release_stream(name)
+        for name, installed in self.fakes.items():
+            if installed.target is opened.target:
+                self.remove_fake(name)
+        try:
+            opened.closer.__exit__(None, None, None)
+        finally:
+            self.flush_app_log()
+        logger.info(f"Closed {opened.target.describe()}.")
+
+    def close_everything(self) -> None:
+        for alias in self.clients:
+            self.close_client(alias)
+        for name in self.fakes:
+            self.remove_fake(name)
+
+    def shutdown(self) -> None:
+        """Close everything and stop the loop; at the end of the run."""
+        try:
+            self.close_everything()
+        except Exception as exc:  # keep going: the loop must stop regardless
+            logger.warn(f"Closing the clients and fakes failed: {exc}")
+        finally:
+            self.runtime.close()
+            self.app_log.detach()
+
+    # -- leak accounting ------------------------------------------------------------------
+    def leftovers(self, settle: bool = True) -> list[str]:
+        """What the test left behind, after the handlers of its disconnects had a moment."""
+        if settle:
+            trackers = [opened.target.tracker for opened in self.clients.values()]
+            ending = core.ending_handlers(self.streams.values(), trackers)
+            if ending:
+                self.run(core.settle_disconnects, ending, SETTLE)
+        return core.find_leftovers(self.streams.items(), self.fakes.items(),
+                                   self.clients.items())
+
+    def release_leftovers(self) -> None:
+        """Free every stream, and the fakes and clients the test itself made."""
+        for name in self.streams:
+            self.release_stream(name)
+        for name, installed in self.fakes.items():
+            if installed.installed_in_test:
+                self.remove_fake(name)
+        for alias, opened in self.clients.items():
+            if opened.opened_in_test:
+                self.close_client(alias)
+
+
+async def _call(func: Any, *args: Any) -> Any:
+    return func(*args)

@@ -1,0 +1,56 @@
+"""Reading a stream to its done event in one coroutine, with one deadline for it all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+
+from ..errors import DeadlineExceeded, StreamFailure
+from ..items import StreamItem
+from ..streams import LiveStream
+
+
+async def read_until_done(stream: LiveStream, limit: float) -> list[StreamItem]:
+    """Every item before the done event; fails on an error event, the end, or ``limit``."""
+    items: list[StreamItem] = []
+    await _to_done(stream, limit, items.append)
+    return items
+
+
+async def count_until_done(stream: LiveStream, limit: float) -> int:
+    """How many items came before the done event, holding none of them."""
+    return await _to_done(stream, limit, None)
+
+
+async def _to_done(stream: LiveStream, limit: float,
+                   keep: Callable[[StreamItem], None] | None) -> int:
+    count = 0
+    error_event = stream.error_event
+    try:
+        with anyio.fail_after(limit):
+            while True:
+                # One deadline above covers every read; items already here need no await.
+                item = stream.arrived_item() or await stream.next_item(None)
+                if item is stream.done_item:
+                    return count
+                if item.name == error_event:
+                    raise StreamFailure(
+                        f"Expected the done event on stream '{stream.name}', but an error "
+                        f"event arrived after {count} items: {item.summary()}."
+                    )
+                count += 1
+                if keep is not None:
+                    keep(item)
+    except TimeoutError:
+        raise DeadlineExceeded(
+            f"Stream '{stream.name}' did not reach its done event within {limit:g} s; "
+            f"{count} items read ({stream.seen_so_far()})."
+        ) from None
+
+
+async def wait_event(event: anyio.Event, limit: float) -> bool:
+    """Wait up to ``limit`` seconds for ``event``; True if it was set."""
+    with anyio.move_on_after(limit):
+        await event.wait()
+    return event.is_set()

@@ -1,0 +1,154 @@
+"""Keywords that check how the app used a fake upstream."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import anyio
+from robot.api.deco import keyword
+
+from ..arguments import seconds
+from ..errors import ExpectationFailed
+from ..fakes import FakeCall
+from .base import LibraryComponent
+
+TAGS = ["fakes", "checks"]
+
+
+class FakeCheckKeywords(LibraryComponent):
+    """How often the app called a fake, with what, and whether it closed or cancelled it."""
+
+    def _calls(self, fake: str | None) -> list[FakeCall]:
+        return list(self.ctx.fake(fake).calls)
+
+    @keyword(tags=TAGS)
+    def fake_should_have_been_awaited_once(self, fake: str | None = None) -> None:
+        """Fails unless the app made exactly one call on the fake and used it (awaited or iterated) once.
+
+        Example:
+        | `Fake Should Have Been Awaited Once` |
+        """
+        calls = self._calls(fake)
+        used = [c for c in calls if c.awaited or c.iterated]
+        if len(calls) != 1 or len(used) != 1 or used[0].awaited > 1:
+            shown = "; ".join(f"{c.describe()} awaited {c.awaited}x" for c in calls) or "none"
+            raise ExpectationFailed(
+                f"Expected the fake to be called and awaited exactly once, but it had "
+                f"{len(calls)} calls: {shown}."
+            )
+
+    @keyword(tags=TAGS)
+    def fake_should_have_been_called_times(self, count: int, fake: str | None = None) -> None:
+        """Fails unless the app called the fake exactly ``count`` times.
+
+        Example:
+        | `Fake Should Have Been Called Times` | 3 |
+        """
+        calls = self._calls(fake)
+        if len(calls) != count:
+            raise ExpectationFailed(
+                f"Expected the fake to be called {_times(count)}, but it was called {_times(len(calls))}."
+            )
+
+    @keyword(tags=TAGS)
+    def fake_should_not_have_been_called(self, fake: str | None = None) -> None:
+        """Fails if the app called the fake at all (e.g. auth must fail before the upstream).
+
+        Example:
+        | `Fake Should Not Have Been Called` |
+        """
+        calls = self._calls(fake)
+        if calls:
+            raise ExpectationFailed(
+                f"Expected the fake not to be called, but it was called {_times(len(calls))}, "
+                f"first as {calls[0].describe()}."
+            )
+
+    @keyword(tags=TAGS)
+    def fake_should_have_received(self, fake: str | None = None, **expected: Any) -> None:
+        """Fails unless the last call on the fake had these keyword arguments.
+
+        ``expected`` are ``name=value`` pairs. Values compare as text, so
+        ``max_tokens=5`` matches ``5``.
+
+        Example:
+        | `Fake Should Have Received` | prompt=Hello | max_tokens=5 |
+        """
+        calls = self._calls(fake)
+        if not calls:
+            raise ExpectationFailed("Expected the fake to have been called, but it never was.")
+        last = calls[-1]
+        for key, value in expected.items():
+            if key not in last.kwargs:
+                raise ExpectationFailed(
+                    f"Expected the fake's last call to have argument '{key}', but it was "
+                    f"{last.describe()}."
+                )
+            if last.kwargs[key] != value and str(last.kwargs[key]) != str(value):
+                raise ExpectationFailed(
+                    f"Expected the fake's argument '{key}' to be {value!r}, got "
+                    f"{last.kwargs[key]!r}."
+                )
+
+    @keyword(tags=TAGS)
+    def wait_until_fake_is_called(self, count: int = 1, timeout: timedelta | None = None,
+                                  fake: str | None = None) -> None:
+        """Waits until the app has called the fake ``count`` times in all; fails at ``timeout``.
+
+        Example:
+        | `Wait Until Fake Is Called` | timeout=1s |
+        """
+        target = self.ctx.fake(fake)
+        limit = seconds(timeout, self.ctx.settings.timeout)
+        if not self.run(target.wait_called, count, limit):
+            raise ExpectationFailed(
+                f"Expected the fake to be called {_times(count)} within {limit:g} s, but it was "
+                f"called {_times(len(target.calls))}."
+            )
+
+    @keyword(tags=TAGS)
+    def fake_should_be_closed(self, timeout: timedelta = timedelta(seconds=1),
+                              fake: str | None = None) -> None:
+        """Fails unless every streamed call on the fake is closed within ``timeout``.
+
+        Example:
+        | `Fake Should Be Closed` | timeout=500ms |
+        """
+        target = self.ctx.fake(fake)
+        limit = seconds(timeout, 1.0)
+        still_open = self.run(target.wait_closed, limit)
+        if still_open:
+            raise ExpectationFailed(
+                f"Expected every call on the fake to be closed within {limit:g} s, but "
+                f"{', '.join(c.describe() for c in still_open)} is still open."
+            )
+
+    @keyword(tags=TAGS)
+    def fake_should_have_been_cancelled(self, timeout: timedelta = timedelta(seconds=1),
+                                        fake: str | None = None) -> None:
+        """Fails unless the fake's last call was cancelled (e.g. by a client disconnect) within ``timeout``.
+
+        Example:
+        | `Fake Should Have Been Cancelled` |
+        """
+        target = self.ctx.fake(fake)
+        limit = seconds(timeout, 1.0)
+        if not target.calls:
+            raise ExpectationFailed("Expected the fake to have been cancelled, but it was never called.")
+        last = target.calls[-1]
+        self.run(_wait_finished, last, limit)
+        if not last.cancelled:
+            raise ExpectationFailed(
+                f"Expected the fake's call {last.describe()} to be cancelled, but it ended "
+                f"as '{last.outcome}'."
+            )
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+async def _wait_finished(call: FakeCall, limit: float) -> None:
+    with anyio.move_on_after(limit):
+        await call.finished.wait()

@@ -1,0 +1,230 @@
+"""Keywords that read a stream item by item and check what arrives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from .. import core
+from ..errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
+from ..items import StreamItem, matches_pattern
+from ..jsonpath import lookup
+from ..streams import LiveStream
+from .base import LibraryComponent
+
+TAGS = ["streams", "reading"]
+
+
+class ReadingKeywords(LibraryComponent):
+    """Read the next item, expect events in order, read to done or to an error event."""
+
+    def _read(self, stream: LiveStream, timeout: timedelta | None) -> StreamItem:
+        limit = self.stream_timeout(stream, timeout)
+        try:
+            item = self.run(stream.next_item, limit)
+        except StreamFailure:
+            self.log_transcript(stream)
+            raise
+        logger.info(self.ctx.masker.text(
+            f"Read {item.summary()} at {item.offset_ms:.1f} ms from stream '{stream.name}'."
+        ))
+        if stream.done_item is item:
+            self.log_transcript(stream)
+        return item
+
+    @keyword(tags=TAGS)
+    def read_next_chunk(self, timeout: timedelta | None = None,
+                        stream: str | None = None) -> StreamItem:
+        """Returns the next chunk (``raw``), line (``lines``) or event (``sse``) of the stream.
+
+        Fails if nothing arrives within ``timeout``; the stream stays open and can be read
+        again. Fails if the stream ended or broke, quoting the last items read.
+        The item has ``data``, ``index``, ``offset_ms`` (arrival since the request was
+        sent) and, for JSON data, ``json``.
+
+        Example:
+        | ${line} = | `Read Next Chunk` | timeout=2s |
+        | Should Be Equal | ${line.json}[token] | Hello |
+        """
+        return self._read(self.stream(stream), timeout)
+
+    @keyword(tags=TAGS)
+    def read_next_event(self, timeout: timedelta | None = None,
+                        stream: str | None = None) -> StreamItem:
+        """Returns the next SSE event: ``${event.event}``, ``${event.data}``, ``${event.id}``, ``${event.json}``.
+
+        Comments and pings are never returned; an event without an ``event:`` line is
+        named ``message``. See `Read Next Chunk` for timeouts.
+
+        Example:
+        | ${event} = | `Read Next Event` |
+        | Should Be Equal | ${event.event} | token |
+        """
+        chosen = self.stream(stream)
+        if chosen.fmt == "raw":
+            raise UsageError(
+                f"Stream '{chosen.name}' is read as raw chunks; start it with format=sse "
+                "or format=lines to read events."
+            )
+        return self._read(chosen, timeout)
+
+    @keyword(tags=TAGS)
+    def expect_event(self, name: str, data: str | None = None,
+                     timeout: timedelta | None = None, stream: str | None = None) -> StreamItem:
+        """Reads the next event and fails unless its name matches ``name`` (and data equals ``data``).
+
+        ``name`` is a glob pattern (``tok*``) or ``regexp:...``.
+
+        Example:
+        | `Expect Event` | status | data=running |
+        """
+        chosen = self.stream(stream)
+        item = self._read(chosen, timeout)
+        if not matches_pattern(item, name) or (data is not None and item.data != data):
+            wanted = f"'{name}'" + (f" with data {data!r}" if data is not None else "")
+            raise ExpectationFailed(
+                f"Expected event {wanted} on stream '{chosen.name}', got {item.summary()}."
+            )
+        return item
+
+    @keyword(tags=TAGS)
+    def expect_events_in_order(self, *names: str, timeout: timedelta | None = None,
+                               stream: str | None = None) -> list[StreamItem]:
+        """Reads one item per expected name and fails at the first that does not match.
+
+        ``names`` are glob patterns (``token``, ``tok*``) or ``regexp:...``, matched
+        against each event's name (for ``lines``, its ``event`` or ``type`` field).
+        Returns the items read.
+
+        Example:
+        | `Expect Events In Order` | start | token | token | done |
+        """
+        if not names:
+            raise UsageError("Give at least one expected event name.")
+        chosen = self.stream(stream)
+        items: list[StreamItem] = []
+        for position, pattern in enumerate(names, start=1):
+            item = self._read(chosen, timeout)
+            items.append(item)
+            if not matches_pattern(item, pattern):
+                raise ExpectationFailed(
+                    f"Expected event {position} of {len(names)} on stream '{chosen.name}' to "
+                    f"be '{pattern}', got {item.summary()} (order so far: "
+                    f"{', '.join(i.name or i.data for i in items)})."
+                )
+        return items
+
+    @keyword(tags=TAGS)
+    def expect_done_event(self, timeout: timedelta | None = None,
+                          stream: str | None = None) -> list[StreamItem]:
+        """Reads until the done event and returns the items read before it.
+
+        Fails if an error event arrives first, if the stream ends without done, or if the
+        done event does not arrive within ``timeout`` (each read has the full timeout).
+        The done convention is set by `Open App`/library ``done`` or per stream.
+
+        Example:
+        | @{tokens} = | `Expect Done Event` | timeout=2s |
+        """
+        chosen = self.stream(stream)
+        items: list[StreamItem] = []
+        while True:
+            item = self._read_for(chosen, timeout, "the done event")
+            if chosen.done.matches(item):
+                return items
+            if item.name == chosen.error_event:
+                self.log_transcript(chosen)
+                raise StreamFailure(
+                    f"Expected the done event on stream '{chosen.name}', but an error event "
+                    f"arrived after {len(items)} items: {item.summary()}."
+                )
+            items.append(item)
+
+    def _read_for(self, chosen: LiveStream, timeout: timedelta | None, goal: str) -> StreamItem:
+        try:
+            return self._read(chosen, timeout)
+        except StreamFailure as exc:
+            raise StreamFailure(f"Expected {goal} ({chosen.done}), but: {exc}") from None
+        except DeadlineExceeded as exc:
+            raise DeadlineExceeded(f"Expected {goal} ({chosen.done}), but: {exc}") from None
+
+    @keyword(tags=TAGS)
+    def expect_error_event(self, timeout: timedelta | None = None,
+                           stream: str | None = None) -> StreamItem:
+        """Reads until an ``error`` event and returns it; fails if done or the end comes first.
+
+        Example:
+        | ${error} = | `Expect Error Event` |
+        | Should Be Equal | ${error.json}[kind] | upstream_failed |
+        """
+        chosen = self.stream(stream)
+        items: list[StreamItem] = []
+        while True:
+            item = self._read_for(chosen, timeout, "an error event")
+            if item.name == chosen.error_event:
+                self.log_transcript(chosen)
+                return item
+            if chosen.done.matches(item):
+                raise ExpectationFailed(
+                    f"Expected an error event on stream '{chosen.name}', but it finished "
+                    f"normally with {item.summary()} after {len(items)} items."
+                )
+            items.append(item)
+
+    @keyword(tags=TAGS)
+    def read_until_done(self, timeout: timedelta | None = None,
+                        stream: str | None = None) -> list[StreamItem]:
+        """Reads everything up to the done event in one keyword and returns the items before it.
+
+        Fails like `Expect Done Event`; ``timeout`` bounds the whole read. For a very long
+        stream whose items need not be kept, `Count Until Done` holds none of them.
+
+        Example:
+        | @{events} = | `Read Until Done` | timeout=5s |
+        """
+        items = self._to_done(core.read_until_done, stream, timeout)
+        logger.info(f"Read {len(items)} items and the done event from stream "
+                    f"'{self.stream(stream).name}'.")
+        return items
+
+    @keyword(tags=TAGS)
+    def count_until_done(self, timeout: timedelta | None = None,
+                         stream: str | None = None) -> int:
+        """Reads everything up to the done event and returns how many items came before it.
+
+        Like `Read Until Done`, but no item is kept, so a stream of any length is read in
+        constant memory.
+
+        Example:
+        | ${count} = | `Count Until Done` | timeout=30s |
+        """
+        count = self._to_done(core.count_until_done, stream, timeout)
+        logger.info(f"Read {count} items and the done event from stream "
+                    f"'{self.stream(stream).name}'.")
+        return count
+
+    def _to_done(self, reader: Any, stream: str | None, timeout: timedelta | None) -> Any:
+        chosen = self.stream(stream)
+        limit = self.stream_timeout(chosen, timeout)
+        try:
+            return self.run(reader, chosen, limit)
+        finally:
+            self.log_transcript(chosen)
+
+    @keyword(tags=TAGS)
+    def get_json_from_event(self, event: StreamItem, field: str | None = None) -> Any:
+        """Returns the event's data parsed as JSON, or one dotted ``field`` of it.
+
+        Example:
+        | ${token} = | `Get Json From Event` | ${event} | choices.0.delta.content |
+        """
+        if not isinstance(event, StreamItem):
+            raise UsageError(
+                "Expected an event returned by a keyword such as 'Read Next Event', got "
+                f"{type(event).__name__}."
+            )
+        value = event.json
+        return lookup(value, field) if field else value

@@ -1,0 +1,103 @@
+"""Keywords that check a response: status, headers, JSON fields, body text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robot.api.deco import keyword
+
+from ..display import clip
+from ..errors import ExpectationFailed
+from ..jsonpath import lookup, same_value
+from ..results import ApiResponse
+from .base import LibraryComponent
+
+TAGS = ["responses"]
+
+
+class ResponseKeywords(LibraryComponent):
+    """Check the last response of this test, or one given."""
+
+    @keyword(tags=TAGS)
+    def status_should_be(self, expected: int, response: ApiResponse | None = None) -> None:
+        """Fails unless the response (default: the last one of this test) has status ``expected``.
+
+        Works on a stream's opening response too.
+
+        Example:
+        | `Status Should Be` | 429 |
+        """
+        got = self.response(response)
+        if got.status_code != expected:
+            body = "" if got.streamed else f": {clip(got.content, 200)}"
+            raise ExpectationFailed(
+                f"Expected status {expected} from {got.described()}, "
+                f"got {got.status_code} {got.reason_phrase}{body}."
+            )
+
+    @keyword(tags=TAGS)
+    def header_should_be(self, name: str, expected: str,
+                         response: ApiResponse | None = None) -> None:
+        """Fails unless response header ``name`` equals ``expected``.
+
+        Example:
+        | `Header Should Be` | Retry-After | 7 |
+        """
+        got = self.response(response)
+        value = got.headers.get(name)
+        if value is None:
+            raise ExpectationFailed(
+                f"Expected header '{name}' to be '{expected}', but the response has no such header."
+            )
+        if value != str(expected):
+            raise ExpectationFailed(f"Expected header '{name}' to be '{expected}', got '{value}'.")
+
+    @keyword(tags=TAGS)
+    def get_json_field(self, field: str, response: ApiResponse | None = None) -> Any:
+        """Returns a field of the JSON body; ``field`` is a dotted path like ``detail.0.loc``.
+
+        Example:
+        | ${job_id} = | `Get Json Field` | id |
+        """
+        return lookup(_json_body(self.response(response)), field)
+
+    @keyword(tags=TAGS)
+    def json_field_should_be(self, field: str, expected: Any,
+                             response: ApiResponse | None = None) -> None:
+        """Fails unless the JSON body's ``field`` (dotted path) equals ``expected``.
+
+        Numbers and booleans compare with their text too, so ``3`` matches ``${3}``.
+
+        Example:
+        | `Json Field Should Be` | error.kind | upstream_timeout |
+        """
+        actual = self.get_json_field(field, response)
+        if not same_value(actual, expected):
+            raise ExpectationFailed(
+                f"Expected JSON field '{field}' to be {expected!r}, got {actual!r}."
+            )
+
+    @keyword(tags=TAGS)
+    def response_should_contain(self, text: str, response: ApiResponse | None = None) -> None:
+        """Fails unless the response body contains ``text``.
+
+        Example:
+        | `Response Should Contain` | upstream |
+        """
+        got = self.response(response)
+        if text not in got.text:
+            raise ExpectationFailed(
+                f"Expected the response body to contain {text!r}, got {clip(got.content, 200)}."
+            )
+
+
+def _json_body(response: ApiResponse) -> Any:
+    content = response.content  # a stream's response says to read the stream instead
+    try:
+        return response.raw.json()
+    except ValueError:
+        kind = response.headers.get("content-type", "no content-type")
+        raise ExpectationFailed(
+            f"Expected a JSON body from {response.described()}, "
+            f"got {kind}: {clip(content, 120)}."
+        ) from None
