@@ -15,7 +15,7 @@ StreamFormat = Literal["sse", "lines", "raw"]
 _MISSING = object()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class StreamItem:
     """One chunk, line or SSE event, with the time it arrived.
 
@@ -71,6 +71,8 @@ class StreamItem:
 
     def __str__(self) -> str:
         return self.summary()
+
+    __repr__ = __str__  # how Robot shows it in a list or an assignment line
 
 
 @dataclass(frozen=True)
