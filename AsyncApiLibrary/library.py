@@ -44,6 +44,19 @@ class AsyncApiLibrary:
 
     %TOC%
 
+    = Keyword groups =
+
+    Keywords are tagged by what they are for; libdoc lists the tags and filters by them.
+
+    | =Tag= | =Keywords= |
+    | ``connections`` | `Open App`, `Open Url`, `Switch Client`, `Close Client`, `Close All Clients`, `Set Bearer Token`, `Wait Until Service Is Up` |
+    | ``requests`` | `Send Request`, `Send Chat`, `Send Chats Concurrently` |
+    | ``responses`` | `Status Should Be`, `Header Should Be`, `Json Field Should Be`, `Get Json Field`, `Response Should Contain` |
+    | ``streams``, ``reading`` | `Start Stream`, `Start Chat Stream`, `Read Next Event`, `Expect Events In Order`, `Expect Done Event`, `Expect Error Event`, `Read Until Done`, `Count Until Done` |
+    | ``timing`` | `First Chunk Should Arrive Within`, `Largest Gap Should Be Below` |
+    | ``cleanup`` | `Disconnect Client` (a ``streams`` keyword), `Expect Cleanup`, `Wait Until Json Field Is` |
+    | ``fakes``, ``scripts``, ``checks`` | `Install Fake Upstream`, `Start Fake OpenAI Server`, `Fake Streams Tokens`, `Fake Should Have Been Awaited Once` and the rest |
+
     = Modes =
 
     `Open App` starts an app from its import path, in one of two modes:
