@@ -85,10 +85,14 @@ class LibraryContext:
         return f"{prefix}{self._counter}"
 
     # -- running on the loop ------------------------------------------------------------
-    def run(self, func: Any, *args: Any) -> Any:
-        """Run the coroutine ``func(*args)`` on the library's loop and return its result."""
+    def run(self, func: Any, *args: Any, deadline: float | None = None) -> Any:
+        """Run the coroutine ``func(*args)`` on the library's loop and return its result.
+
+        ``deadline`` is the keyword's own deadline: the keyword fails soon after it even
+        when the app blocks the loop (see ``Runtime.run``).
+        """
         try:
-            return self.runtime.run(func, *args)
+            return self.runtime.run(func, *args, deadline=deadline)
         finally:
             self.flush_app_log()
 
@@ -192,15 +196,21 @@ class LibraryContext:
         if settle:
             trackers = [opened.target.tracker for opened in self.clients.values()]
             ending = core.ending_handlers(self.streams.values(), trackers)
-            if ending:
-                self.run(core.settle_disconnects, ending, SETTLE)
+            closing = [s for s in self.streams.values() if s.finishing and s.state == "open"]
+            if ending or closing:
+                self.run(core.settle_disconnects, ending, closing, SETTLE)
         return core.find_leftovers(self.streams.items(), self.fakes.items(),
                                    self.clients.items())
 
     def release_leftovers(self) -> None:
-        """Free every stream, and the fakes and clients the test itself made."""
+        """Free every stream, and the fakes and clients the test itself made.
+
+        Handlers still running are blamed on this test alone: they, and the handlers of
+        the streams released here, are never reported against a later test.
+        """
         for name in self.streams:
             self.release_stream(name)
+        core.mark_reported(opened.target.tracker for opened in self.clients.values())
         for name, installed in self.fakes.items():
             if installed.installed_in_test:
                 self.remove_fake(name)

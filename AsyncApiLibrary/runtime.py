@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import math
 import signal
 import threading
 import time
@@ -20,11 +21,17 @@ from typing import Any, TypeVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from .errors import AsyncApiError, UsageError
+from .errors import AsyncApiError, DeadlineExceeded, UsageError
 
 T = TypeVar("T")
 
 _CANCEL_WAIT = 5.0
+# How far past its deadline a keyword's outcome may come before the loop counts as blocked
+# (timers on a loaded machine run a little late; an app that blocks the loop holds them for
+# as long as it blocks), and how long past it the waiting side gives up on a loop that does
+# not answer at all.
+LATE_TOLERANCE = 0.25
+LATE_GRACE = 0.5
 _SIGNAL_CHECK = 0.05
 _CAN_MASK = hasattr(signal, "pthread_sigmask")
 # The signals that interrupt a waiting keyword: Robot's timeouts (SIGALRM), Ctrl-C and
@@ -61,11 +68,20 @@ class Runtime:
                 _live_runtimes.add(self)
             return self._portal, self._loop
 
-    def run(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
+    def run(self, func: Callable[..., Awaitable[T]], *args: Any,
+            deadline: float | None = None) -> T:
         """Run ``func(*args)`` on the loop and return its result.
 
         Any exception raised while waiting (Robot's timeout, KeyboardInterrupt) cancels
         the coroutine, waits briefly for its cancellation to finish, and is re-raised.
+
+        ``deadline`` is the keyword's own deadline in seconds, which the coroutine
+        enforces itself. It can only do so while the loop runs: an app that blocks the
+        loop (``time.sleep`` in an ``async def``, a loop that never awaits) holds every
+        timer. So the waiting side holds the deadline too: a result that the loop
+        finished more than ``LATE_TOLERANCE`` seconds after it is refused, and a keyword
+        whose loop has not answered ``LATE_GRACE`` seconds after it gives up. Either way it fails with a sentence
+        that says the loop was blocked.
 
         Robot's timeout is a signal handled in the main thread, so it can land on any
         bytecode. The waiting therefore uses only a plain lock, whose ``acquire`` an
@@ -83,6 +99,7 @@ class Runtime:
             except Exception as exc:
                 outcome["error"] = exc
             finally:
+                outcome["finished"] = time.monotonic()
                 done.release()
 
         # An interrupt that lands while the work is being handed over would leave it
@@ -93,16 +110,19 @@ class Runtime:
         blocked = _block_signals()
         try:
             loop = self._started()[1]
+            started = time.monotonic()
             future: Future[None] = asyncio.run_coroutine_threadsafe(tracked(), loop)
         except BaseException:
             _restore_signals(blocked)
             raise
+        give_up = math.inf if deadline is None else started + deadline + LATE_GRACE
         try:
             _restore_signals(blocked)
             # A signal that arrives just before a blocking acquire is only handled after
             # it returns; a bounded wait in a loop gives the handler its chance.
             while not done.acquire(timeout=_SIGNAL_CHECK):
-                pass
+                if time.monotonic() > give_up:
+                    break
         except BaseException as exc:
             future.cancel()
             _wait_cancelled(done, future, outcome)
@@ -110,6 +130,23 @@ class Runtime:
             if single is not None:
                 raise single from None
             raise
+        if "finished" not in outcome:
+            future.cancel()  # taken up whenever the loop runs again
+            raise DeadlineExceeded(
+                f"The keyword's {deadline:g} s deadline passed while the event loop was "
+                f"blocked, and the loop had still not answered {LATE_GRACE:g} s later: the "
+                "app runs code that does not await (time.sleep in an async def, or a loop "
+                "that never awaits)."
+            )
+        late = outcome["finished"] - started - deadline if deadline is not None else 0.0
+        if late > LATE_TOLERANCE:
+            own = outcome.get("error")
+            raise DeadlineExceeded(
+                f"The keyword's {deadline:g} s deadline passed while the event loop was "
+                f"blocked for at least {late:.2f} s, so its outcome is not taken: the app "
+                "ran code that does not await (time.sleep in an async def, or a loop that "
+                "never awaits)." + (f" Its own outcome was: {own}" if own is not None else "")
+            )
         if "error" in outcome:
             error = outcome["error"]
             single = _single_library_error(error)

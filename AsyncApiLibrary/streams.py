@@ -290,6 +290,16 @@ class LiveStream:
             f"nothing more will arrive ({self.seen_so_far()})."
         )
 
+    @property
+    def finishing(self) -> bool:
+        """True once the test is done with it: it ended, broke, was disconnected or
+        refused, or its done event was read (the server may still be closing it)."""
+        return self.state != "open" or self.done_item is not None
+
+    async def body_done(self) -> None:
+        """Wait until nothing more will arrive (the pump stopped), however it ended."""
+        await self._pump_done.wait()
+
     async def wait_ended(self, timeout: float) -> bool:
         """Wait until the server has finished sending. True if it did within ``timeout``."""
         self._check_readable()

@@ -29,6 +29,7 @@ class RequestRecord:
     started_at: float = field(default_factory=time.perf_counter)
     ended_at: float | None = None
     outcome: str = "running"  # running | returned | raised | cancelled
+    reported: bool = False  # already blamed on the test that made it: never again
     ended: anyio.Event = field(default_factory=anyio.Event)
 
     @property

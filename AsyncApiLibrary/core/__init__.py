@@ -6,7 +6,7 @@ tests drive them directly, without Robot.
 
 from .cleanup import wait_for_cleanup
 from .exchange import exchange, exchange_errors, gather, open_stream
-from .leaks import ending_handlers, find_leftovers, settle_disconnects
+from .leaks import ending_handlers, find_leftovers, mark_reported, settle_disconnects
 from .polling import poll_json_field, wait_until_up
 from .reading import count_until_done, read_until_done, wait_event
 
@@ -17,6 +17,7 @@ __all__ = [
     "exchange_errors",
     "find_leftovers",
     "gather",
+    "mark_reported",
     "open_stream",
     "poll_json_field",
     "read_until_done",

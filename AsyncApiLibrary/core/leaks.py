@@ -21,32 +21,48 @@ def find_leftovers(streams: Iterable[tuple[str, LiveStream]],
     made in the test (``installed_in_test``, ``opened_in_test``); clients carry a target.
     """
     found = [f"stream '{name}' is still open" for name, stream in streams
-             if stream.state in ("open", "starting")]
+             if stream.state in ("open", "starting")]  # a done one that never ended too
     found += [f"fake '{name}' is still installed" for name, entry in fakes
               if entry.installed_in_test]
     for alias, opened in clients:
         if opened.opened_in_test:
             found.append(f"client '{alias}' is still open")
-        tracker = opened.target.tracker
-        if tracker is not None:
-            found += [f"the server is still handling {r.method} {r.path} of client '{alias}'"
-                      for r in tracker.running]
+        found += [f"the server is still handling {r.method} {r.path} of client '{alias}'"
+                  for r in unreported(opened.target.tracker)]
     return found
 
 
+def unreported(tracker: Any) -> list[RequestRecord]:
+    """Requests a server is still handling that no test has been blamed for yet."""
+    return [] if tracker is None else [r for r in tracker.running if not r.reported]
+
+
+def mark_reported(trackers: Iterable[Any]) -> None:
+    """What is still running now was blamed on this test; later tests are not blamed."""
+    for tracker in trackers:
+        for record in unreported(tracker):
+            record.reported = True
+
+
 def ending_handlers(streams: Iterable[LiveStream], trackers: Iterable[Any]) -> list[RequestRecord]:
-    """Requests of streams the test disconnected that a server is still handling."""
-    gone = {stream.request_id for stream in streams if stream.state == "disconnected"}
-    return [record for tracker in trackers if tracker is not None
-            for record in tracker.running if record.request_id in gone]
+    """Requests of the test's finishing streams (see ``LiveStream.finishing``) that a
+    server is still handling."""
+    mine = {stream.request_id for stream in streams if stream.finishing}
+    return [record for tracker in trackers for record in unreported(tracker)
+            if record.request_id in mine]
 
 
-async def settle_disconnects(records: list[RequestRecord], limit: float) -> None:
-    """Give handlers a moment (up to ``limit`` seconds) to finish after a disconnect.
+async def settle_disconnects(records: list[RequestRecord], streams: list[LiveStream],
+                             limit: float) -> None:
+    """Give handlers and streams a moment (up to ``limit`` seconds) to finish.
 
-    A disconnect reaches a real server's handler a little later than the test moves on;
-    only a handler still running after this is a leftover.
+    A handler finishes a little after its stream does: after a disconnect, which reaches a
+    real server's handler later than the test moves on, and after the done event, when
+    its ``finally`` closes upstream connections before the body ends. Only what is still
+    running after this is a leftover.
     """
     with anyio.move_on_after(limit):
         for record in records:
             await record.ended.wait()
+        for stream in streams:
+            await stream.body_done()

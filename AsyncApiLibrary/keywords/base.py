@@ -22,9 +22,9 @@ class LibraryComponent:
     def __init__(self, ctx: LibraryContext) -> None:
         self.ctx = ctx
 
-    def run(self, func: Any, *args: Any) -> Any:
-        """Run one core coroutine on the library's loop."""
-        return self.ctx.run(func, *args)
+    def run(self, func: Any, *args: Any, deadline: float | None = None) -> Any:
+        """Run one core coroutine on the library's loop, under the keyword's ``deadline``."""
+        return self.ctx.run(func, *args, deadline=deadline)
 
     def stream(self, name: str | None) -> LiveStream:
         return self.ctx.streams.get(name)

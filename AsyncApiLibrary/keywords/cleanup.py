@@ -41,7 +41,8 @@ class CleanupKeywords(LibraryComponent):
         target = self.ctx.target(chosen.client)
         fakes = [entry.fake for entry in self.ctx.fakes.values() if entry.target is target]
         limit = seconds(timeout, 2.0)
-        observed = self.run(core.wait_for_cleanup, target, chosen, fakes, limit)
+        observed = self.run(core.wait_for_cleanup, target, chosen, fakes, limit,
+                            deadline=limit)
         logger.info(str(observed))
         return observed
 
@@ -69,7 +70,7 @@ class CleanupKeywords(LibraryComponent):
         pause = seconds(interval, 0.05, "Interval")
         request = build_request(target, "GET", path)
         waited, last = self.run(core.poll_json_field, target, request, field, expected,
-                                limit, pause)
+                                limit, pause, deadline=limit)
         if waited is None:
             raise ExpectationFailed(
                 f"JSON field '{field}' of GET {path} did not become {expected!r} within "

@@ -182,7 +182,7 @@ class ConnectionKeywords(LibraryComponent):
         target = self.ctx.target(alias)
         limit = seconds(timeout, 15.0)
         request = build_request(target, "GET", path)
-        waited, last = self.run(core.wait_until_up, target, request, limit)
+        waited, last = self.run(core.wait_until_up, target, request, limit, deadline=limit)
         if waited is None:
             raise DeadlineExceeded(
                 f"The service at {target.base_url} did not answer GET {path} within "

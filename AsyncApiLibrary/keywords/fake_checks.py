@@ -101,7 +101,7 @@ class FakeCheckKeywords(LibraryComponent):
         """
         target = self.ctx.fake(fake)
         limit = seconds(timeout, self.ctx.settings.timeout)
-        if not self.run(target.wait_called, count, limit):
+        if not self.run(target.wait_called, count, limit, deadline=limit):
             raise ExpectationFailed(
                 f"Expected the fake to be called {_times(count)} within {limit:g} s, but it was "
                 f"called {_times(len(target.calls))}."
@@ -117,7 +117,7 @@ class FakeCheckKeywords(LibraryComponent):
         """
         target = self.ctx.fake(fake)
         limit = seconds(timeout, 1.0)
-        still_open = self.run(target.wait_closed, limit)
+        still_open = self.run(target.wait_closed, limit, deadline=limit)
         if still_open:
             raise ExpectationFailed(
                 f"Expected every call on the fake to be closed within {limit:g} s, but "
@@ -137,7 +137,7 @@ class FakeCheckKeywords(LibraryComponent):
         if not target.calls:
             raise ExpectationFailed("Expected the fake to have been cancelled, but it was never called.")
         last = target.calls[-1]
-        self.run(_wait_finished, last, limit)
+        self.run(_wait_finished, last, limit, deadline=limit)
         if not last.cancelled:
             raise ExpectationFailed(
                 f"Expected the fake's call {last.describe()} to be cancelled, but it ended "

@@ -24,7 +24,7 @@ class ReadingKeywords(LibraryComponent):
     def _read(self, stream: LiveStream, timeout: timedelta | None) -> StreamItem:
         limit = self.stream_timeout(stream, timeout)
         try:
-            item = self.run(stream.next_item, limit)
+            item = self.run(stream.next_item, limit, deadline=limit)
         except StreamFailure:
             self.log_transcript(stream)
             raise
@@ -210,7 +210,7 @@ class ReadingKeywords(LibraryComponent):
         chosen = self.stream(stream)
         limit = self.stream_timeout(chosen, timeout)
         try:
-            return self.run(reader, chosen, limit)
+            return self.run(reader, chosen, limit, deadline=limit)
         finally:
             self.log_transcript(chosen)
 

@@ -59,7 +59,7 @@ class RequestKeywords(LibraryComponent):
         target = self.ctx.target(name)
         request = build_request(target, method, path, json, data, params, headers)
         limit = seconds(timeout, target.options.timeout)
-        raw = self.run(core.exchange, target, request, limit)
+        raw = self.run(core.exchange, target, request, limit, deadline=limit)
         self._log_exchange(request, raw)
         response = ApiResponse(raw)
         self.ctx.remember(name, response)
@@ -135,7 +135,8 @@ class RequestKeywords(LibraryComponent):
         requests = [build_request(target, "POST", path, {field: m}) for m in messages]
         limit = seconds(timeout, target.options.timeout)
         started = time.perf_counter()
-        responses = [ApiResponse(raw) for raw in self.run(core.gather, target, requests, limit)]
+        answered = self.run(core.gather, target, requests, limit, deadline=limit)
+        responses = [ApiResponse(raw) for raw in answered]
         logger.info(
             f"Sent {len(requests)} chats concurrently to {path}; all answered in "
             f"{(time.perf_counter() - started) * 1000:.1f} ms; statuses: "

@@ -20,6 +20,7 @@ from ..tracking import REQUEST_ID_HEADER
 from .base import LibraryComponent
 
 TAGS = ["streams"]
+DISCONNECT_WAIT = 5.0  # seconds a disconnect waits for the pump to stop (see LiveStream)
 _END_WORDS = {
     "ended": "it ended",
     "failed": "it broke",
@@ -86,7 +87,7 @@ class StreamKeywords(LibraryComponent):
             client=client,
         )
         limit = seconds(timeout, target.options.timeout)
-        stream = self.run(core.open_stream, target, make_stream, limit)
+        stream = self.run(core.open_stream, target, make_stream, limit, deadline=limit)
         if existing is not None:
             ctx.release_stream(stream_name)
         ctx.streams.add(stream_name, stream)
@@ -137,7 +138,7 @@ class StreamKeywords(LibraryComponent):
         """
         chosen = self.stream(stream)
         limit = seconds(timeout, 1.0)
-        if not self.run(chosen.wait_ended, limit):
+        if not self.run(chosen.wait_ended, limit, deadline=limit):
             raise ExpectationFailed(
                 f"Expected stream '{chosen.name}' to have ended, but it was still open after "
                 f"{limit:g} s ({chosen.seen_so_far()})."
@@ -179,7 +180,7 @@ class StreamKeywords(LibraryComponent):
         if chosen.state == "disconnected":
             logger.info(f"Stream '{chosen.name}' was already disconnected.")
             return
-        was_open = self.run(chosen.disconnect)
+        was_open = self.run(chosen.disconnect, deadline=DISCONNECT_WAIT)
         logger.info(
             f"Disconnected stream '{chosen.name}' after {chosen.delivered_count} items read"
             + ("." if was_open else " (the server had already finished it).")

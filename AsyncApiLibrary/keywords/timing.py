@@ -29,7 +29,7 @@ class TimingKeywords(LibraryComponent):
         """
         chosen = self.stream(stream)
         limit = seconds(bound, 1.0, "Bound")
-        self.run(core.wait_event, chosen.first_arrival, limit)
+        self.run(core.wait_event, chosen.first_arrival, limit, deadline=limit)
         first = chosen.first_offset_ms
         if first is None or first > limit * 1000:
             shown = "nothing arrived" if first is None else f"it took {first:.1f} ms"

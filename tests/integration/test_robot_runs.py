@@ -173,3 +173,24 @@ def test_a_handler_blocked_in_a_thread_holds_up_neither_the_deadline_nor_the_clo
     assert len(warned) == 1 and left_behind in warned[0], warned
     assert done.returncode == 0, done.stdout
     assert not [n for n in NOISE if n in done.stderr], done.stderr
+
+
+@pytest.mark.parametrize("mode", ["in-process", "server"])
+def test_strict_leak_check_blames_each_leftover_once_on_the_test_that_made_it(tmp_path, mode):
+    done, result = run_robot(tmp_path, "blame.robot", f"MODE:{mode}")
+    tests = by_name(result)
+    statuses = {name: test.status for name, test in tests.items()}
+    assert statuses == {
+        "Reads A Stream To Done Whose Handler Closes A Moment Later": "PASS",
+        "Abandons A Stream That Does Not Start In Time": "FAIL",
+        "Runs After The Abandoned Stream": "PASS",
+        "Leaves A Stream Open": "FAIL",
+        "Runs After The Open Stream": "PASS",
+    }, {name: test.message for name, test in tests.items()}
+    assert tests["Abandons A Stream That Does Not Start In Time"].message == (
+        "Test 'Abandons A Stream That Does Not Start In Time' left behind: the server is "
+        "still handling GET /slow-start of client 'app1'.")
+    assert tests["Leaves A Stream Open"].message == (
+        "Test 'Leaves A Stream Open' left behind: stream 'left-open' is still open; "
+        "the server is still handling GET /endless of client 'app1'.")
+    assert done.returncode == 2

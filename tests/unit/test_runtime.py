@@ -1,10 +1,11 @@
 import threading
+import time
 
 import anyio
 import pytest
 
-from AsyncApiLibrary.errors import UsageError
-from AsyncApiLibrary.runtime import Runtime
+from AsyncApiLibrary.errors import DeadlineExceeded, UsageError
+from AsyncApiLibrary.runtime import LATE_GRACE, LATE_TOLERANCE, Runtime
 
 
 class Interrupt(Exception):
@@ -130,3 +131,40 @@ def test_an_interrupt_at_any_moment_never_leaves_work_running():
         signal.signal(signal.SIGUSR1, previous)
         runtime.close()
     assert interrupted == 200
+
+
+def _hold_the_loop(seconds: float) -> None:
+    """What an app bug does: run on the loop thread without awaiting (a busy wait here)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_a_keyword_gives_up_on_a_loop_that_stays_blocked_past_its_deadline():
+    runtime = Runtime()
+    try:
+        answered = threading.Event()
+
+        async def blocked():
+            _hold_the_loop(LATE_GRACE + 1.0)
+            answered.set()
+
+        with pytest.raises(DeadlineExceeded, match="loop was blocked, and the loop had still not"):
+            runtime.run(blocked, deadline=0.05)
+        assert not answered.is_set()  # it gave up instead of waiting for the answer
+    finally:
+        runtime.close()
+
+
+def test_an_outcome_that_comes_after_the_deadline_is_refused():
+    runtime = Runtime()
+    try:
+        async def late():
+            _hold_the_loop(LATE_TOLERANCE + 0.1)
+            return "answered"
+
+        with pytest.raises(DeadlineExceeded, match=r"blocked for at least 0\.\d\d s"):
+            runtime.run(late, deadline=0.01)
+        assert runtime.run(late, deadline=5.0) == "answered"  # within its deadline: taken
+    finally:
+        runtime.close()
