@@ -36,7 +36,7 @@ def import_object(import_path: Any, what: str) -> Any:
     module_name, attr_path = match["module"], match["attr"]
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # an app module that exits must not end the run
         raise AppLoadError(
             f"Could not import module '{module_name}' for {what} '{import_path}': "
             f"{type(exc).__name__}: {exc}."
@@ -52,7 +52,7 @@ def import_object(import_path: Any, what: str) -> Any:
     if match["call"]:
         try:
             target = target()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise AppLoadError(
                 f"The {what} factory '{import_path}' raised {type(exc).__name__}: {exc}."
             ) from exc

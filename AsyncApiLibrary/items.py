@@ -109,6 +109,11 @@ def matches_pattern(item: StreamItem, pattern: str) -> bool:
 
     name = item.name or item.data
     if pattern.startswith("regexp:"):
-        return re.fullmatch(pattern[len("regexp:"):], name) is not None
+        try:
+            return re.fullmatch(pattern[len("regexp:"):], name) is not None
+        except re.error as exc:
+            raise UsageError(
+                f"Pattern '{pattern}' is not a valid regular expression: {exc}."
+            ) from None
     return fnmatchcase(name, pattern)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from .arguments import seconds
+from .arguments import duration, seconds
 from .context import LeakCheck, LibraryContext, Settings
 from .errors import UsageError
 from .items import DoneRule
@@ -163,6 +163,7 @@ class AsyncApiLibrary:
     ROBOT_LIBRARY_SCOPE = "SUITE"
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
+    ROBOT_LIBRARY_CONVERTERS = {timedelta: duration}
 
     def __init__(
         self,

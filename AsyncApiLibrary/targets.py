@@ -173,7 +173,18 @@ async def _enter_lifespan(
 
 def _check_url(url: Any) -> str:
     text = str(url).strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"URL '{text}' is malformed; expected something like 'http://127.0.0.1:8000'.")
+    example = "expected something like 'http://127.0.0.1:8000'"
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # parsing the port is what finds an out-of-range one
+    except ValueError as exc:
+        raise UsageError(f"URL '{text}' is malformed ({exc}); {example}.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"URL '{text}' is malformed; {example}.")
+    if port == 0:
+        raise UsageError(f"URL '{text}' is malformed (port 0 cannot be reached); {example}.")
+    try:
+        httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise UsageError(f"URL '{text}' is malformed ({exc}); {example}.") from None
     return text.rstrip("/")

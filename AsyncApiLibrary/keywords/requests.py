@@ -11,7 +11,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
-from ..arguments import build_request, seconds
+from ..arguments import build_request, json_value, seconds
 from ..core.exchange import ELAPSED
 from ..display import clip
 from ..httpclient import httpx
@@ -29,7 +29,7 @@ class RequestKeywords(LibraryComponent):
         self,
         method: str,
         path: str,
-        json: dict | list | None = None,
+        json: Any = None,
         data: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
@@ -41,7 +41,7 @@ class RequestKeywords(LibraryComponent):
         | =Argument= | =Meaning= |
         | ``method`` | HTTP method, e.g. ``GET`` or ``POST``. |
         | ``path`` | Path relative to the client's base URL, e.g. ``/chat``. |
-        | ``json`` | Body sent as JSON (a dictionary, list or scalar). |
+        | ``json`` | Body sent as JSON: JSON text (``{"stream": true}``, ``"hello"``, ``null``), a Robot dictionary or list, or a number. Text that is not JSON is sent as a JSON string. |
         | ``data`` | Body sent as a form. |
         | ``params`` | Query parameters. |
         | ``headers`` | Extra headers for this request only. |
@@ -57,7 +57,8 @@ class RequestKeywords(LibraryComponent):
         """
         name = self.ctx.clients.resolve(alias)
         target = self.ctx.target(name)
-        request = build_request(target, method, path, json, data, params, headers)
+        request = build_request(target, method, path, json_value(json), data, params,
+                                headers)
         limit = seconds(timeout, target.options.timeout)
         raw = self.run(core.exchange, target, request, limit, deadline=limit)
         self._log_exchange(request, raw)

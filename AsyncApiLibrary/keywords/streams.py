@@ -11,7 +11,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
-from ..arguments import build_request, seconds
+from ..arguments import build_request, json_value, seconds
 from ..errors import ExpectationFailed, StreamFailure, UsageError
 from ..items import DoneRule, StreamFormat
 from ..results import ApiResponse
@@ -37,7 +37,7 @@ class StreamKeywords(LibraryComponent):
         self,
         method: str,
         path: str,
-        json: dict | list | None = None,
+        json: Any = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         format: StreamFormat = "sse",
@@ -50,7 +50,8 @@ class StreamKeywords(LibraryComponent):
 
         | =Argument= | =Meaning= |
         | ``method``, ``path`` | The request, e.g. ``POST`` and ``/chat/stream``; the path is relative to the client's base URL. |
-        | ``json``, ``params`` | Optional JSON body and query parameters (dictionaries). |
+        | ``json`` | Optional JSON body, as in `Send Request`. |
+        | ``params`` | Optional query parameters (a dictionary). |
         | ``format`` | ``sse`` (Server-Sent Events), ``lines`` (JSON lines / NDJSON, one item a line) or ``raw`` (chunks as they arrive). |
         | ``done`` | How the stream says it is finished: ``event:NAME`` (default ``event:done``), ``data:TEXT`` or ``openai`` (``data: [DONE]``). For ``lines``, ``event:NAME`` matches a line's ``event`` or ``type`` field. |
         | ``name`` | Name for the stream; defaults to ``stream1``, ``stream2``... The new stream becomes the current one. |
@@ -69,7 +70,7 @@ class StreamKeywords(LibraryComponent):
         ctx = self.ctx
         client = ctx.clients.resolve(alias)
         target = ctx.target(client)
-        request = build_request(target, method, path, json, None, params, headers)
+        request = build_request(target, method, path, json_value(json), None, params, headers)
         stream_name = name or ctx.next_name("stream")
         existing = ctx.streams.find(stream_name)
         if existing is not None and existing.state == "open":
