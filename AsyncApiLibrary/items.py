@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from .display import short
 from .errors import ExpectationFailed, UsageError
+from .masking import mask
 
 StreamFormat = Literal["sse", "lines", "raw"]
 
@@ -70,7 +71,7 @@ class StreamItem:
         return f"{label}: {short(self.data, 60)}"
 
     def __str__(self) -> str:
-        return self.summary()
+        return mask(self.summary())
 
     __repr__ = __str__  # how Robot shows it in a list or an assignment line
 

@@ -26,6 +26,7 @@ from .keywords.responses import ResponseKeywords
 from .keywords.streams import StreamKeywords
 from .keywords.timing import TimingKeywords
 from .listener import LeakListener
+from .masking import masked_failures
 from .version import __version__
 
 COMPONENTS = (ConnectionKeywords, RequestKeywords, ResponseKeywords, StreamKeywords,
@@ -197,13 +198,17 @@ class AsyncApiLibrary:
         self.ROBOT_LIBRARY_LISTENER = LeakListener(self.ctx)
 
     def add_component(self, component: Any) -> None:
-        """Add a keyword group: every method of it marked with ``@keyword`` becomes a keyword."""
+        """Add a keyword group: every method of it marked with ``@keyword`` becomes a keyword.
+
+        Each keyword's failures reach Robot masked: a message that quotes a body, an
+        event or a URL never carries a registered secret into the report.
+        """
         for name in dir(type(component)):
             method = getattr(component, name)
             if callable(method) and hasattr(method, "robot_name"):
                 if name in self._keywords:
                     raise UsageError(f"Two keyword groups define '{name}'.")
-                self._keywords[name] = method
+                self._keywords[name] = masked_failures(method)
 
     def get_keyword_names(self) -> list[str]:
         return list(self._keywords)

@@ -1,15 +1,34 @@
-"""Keep credentials out of logs: mask sensitive headers and known secret values."""
+"""Keep credentials out of logs: mask sensitive headers, fields, URL parts and known secrets.
+
+Secrets are remembered process-wide: a token registered by one library instance is masked
+in everything any instance logs, returns or fails with, as Robot puts them all in one log.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
+
+from .errors import AsyncApiError, UsageError
 
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key",
-     "x-auth-token", "x-access-token"}
+     "apikey", "x-auth-token", "x-access-token"}
 )
 MASK = "***"
+SHORTEST = 4  # a shorter secret cannot be masked without masking ordinary words
+_NAMES = r"(?:api[_-]?key|apikey|key|token|access[_-]?token|refresh[_-]?token|id[_-]?token|" \
+         r"auth|authorization|secret|client[_-]?secret|password|passwd|pwd|signature|sig)"
+# ?api_key=VALUE or &token=VALUE in a URL
+_QUERY = re.compile(rf"([?&]{_NAMES}=)[^&#\s'\"]+", re.IGNORECASE)
+# "password": "VALUE" in JSON
+_FIELD = re.compile(rf'("{_NAMES}"\s*:\s*)"(?:\\.|[^"\\])*"', re.IGNORECASE)
+# scheme://user:PASSWORD@host
+_USERINFO = re.compile(r"(\w+://[^/\s:@]*:)[^/\s@]+@")
+_secrets: set[str] = set()
 
 
 def secret_value(value: Any) -> str:
@@ -17,22 +36,50 @@ def secret_value(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
+def mask(text: str) -> str:
+    """``text`` with every known secret, and every credential-shaped part, replaced."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    if "=" in text:
+        text = _QUERY.sub(rf"\1{MASK}", text)
+    if "@" in text:
+        text = _USERINFO.sub(rf"\1{MASK}@", text)
+    return text
+
+
+def mask_body(text: str) -> str:
+    """A request or response body for the log: ``mask`` plus the values of credential
+    fields (``"password": "..."``, ``"api_key": "..."``). Only bodies get the field rule:
+    elsewhere a field named ``token`` is as often a model's output as a credential."""
+    text = mask(text)
+    return _FIELD.sub(rf'\1"{MASK}"', text) if ":" in text else text
+
+
 class Masker:
     """Remembers secret strings and replaces them wherever they would be logged."""
 
-    def __init__(self) -> None:
-        self._secrets: set[str] = set()
-
     def add(self, value: Any) -> None:
+        """Remember a secret, also as it looks percent-encoded in a URL."""
         text = secret_value(value)
-        if len(text) >= 4:
-            self._secrets.add(text)
+        if len(text) >= SHORTEST:
+            _secrets.update({text, quote(text, safe=""), quote_plus(text, safe="")})
+
+    def add_given(self, value: Any, what: str = "A token") -> None:
+        """Remember a credential a test gave; one too short to mask safely is refused."""
+        text = secret_value(value)
+        if len(text) < SHORTEST:
+            raise UsageError(
+                f"{what} must have at least {SHORTEST} characters, so that the log can hide "
+                f"it without hiding ordinary words; this one has {len(text)}."
+            )
+        self.add(text)
 
     def text(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
+        return mask(text)
+
+    def body(self, text: str) -> str:
+        return mask_body(text)
 
     def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
         """The headers as they may be logged; their credentials are remembered as secrets."""
@@ -43,7 +90,7 @@ class Masker:
                 self.add(value.split(" ", 1)[-1])
                 shown[name] = MASK
             else:
-                shown[name] = self.text(value)
+                shown[name] = mask(value)
         return shown
 
     def learn(self, headers: Iterable[tuple[str, str]]) -> None:
@@ -55,4 +102,26 @@ class Masker:
 
 def _sensitive(name: str) -> bool:
     lowered = name.lower()
-    return lowered in SENSITIVE_HEADERS or "token" in lowered or "secret" in lowered
+    return (lowered in SENSITIVE_HEADERS or "token" in lowered or "secret" in lowered
+            or "api-key" in lowered or "api_key" in lowered or "apikey" in lowered
+            or "password" in lowered)
+
+
+def masked_failures(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` whose library failures carry their message masked.
+
+    ``functools.wraps`` keeps the name, docs, signature and Robot's keyword attributes,
+    so Robot and libdoc see the method itself.
+    """
+
+    @functools.wraps(method)
+    def keyword(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except AsyncApiError as exc:
+            shown = mask(str(exc))
+            if shown == str(exc):
+                raise
+            raise type(exc)(shown) from None
+
+    return keyword

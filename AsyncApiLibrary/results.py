@@ -7,6 +7,7 @@ from typing import Any
 
 from .errors import UsageError
 from .httpclient import httpx
+from .masking import mask
 
 
 class ApiResponse:
@@ -76,7 +77,7 @@ class ApiResponse:
         return getattr(self.raw, name)
 
     def __str__(self) -> str:
-        return f"{self.status_code} {self.reason_phrase} from {self.described()}"
+        return mask(f"{self.status_code} {self.reason_phrase} from {self.described()}")
 
     __repr__ = __str__
 

@@ -88,10 +88,10 @@ class ConnectionKeywords(LibraryComponent):
         all_headers = dict(headers or {})
         if token is not None:
             all_headers["Authorization"] = f"Bearer {secret_value(token)}"
-            ctx.masker.add(token)
+            ctx.masker.add_given(token)
         for value in all_headers.values():
             if isinstance(value, Secret):
-                ctx.masker.add(value)
+                ctx.masker.add_given(value, "A Secret header value")
         all_headers = {k: secret_value(v) for k, v in all_headers.items()}
         buffer = ctx.settings.buffer_size if buffer_size is None else buffer_size
         if buffer < 0:
@@ -150,8 +150,8 @@ class ConnectionKeywords(LibraryComponent):
         Example:
         | `Set Bearer Token` | ${TOKEN} |
         """
+        self.ctx.masker.add_given(token)
         self.set_default_header("Authorization", f"Bearer {secret_value(token)}", alias)
-        self.ctx.masker.add(token)
 
     @keyword(tags=TAGS)
     def set_default_header(self, name: str, value: Secret | str, alias: str | None = None) -> None:
@@ -162,7 +162,8 @@ class ConnectionKeywords(LibraryComponent):
         """
         target = self.ctx.target(alias)
         if isinstance(value, Secret):
-            self.ctx.masker.add(value)
+            self.ctx.masker.add_given(value, "A Secret header value")
+        self.ctx.masker.learn([(name, secret_value(value))])  # a credential header is masked
         target.client.headers[name] = secret_value(value)
 
     @keyword(tags=TAGS)

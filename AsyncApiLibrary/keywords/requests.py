@@ -81,9 +81,9 @@ class RequestKeywords(LibraryComponent):
             return
         details = [f"Request headers: {mask.headers(request.headers.multi_items())}"]
         if request.content:
-            details.append(f"Request body: {mask.text(clip(request.content))}")
+            details.append(f"Request body: {mask.body(clip(request.content))}")
         details.append(f"Response headers: {mask.headers(response.headers.multi_items())}")
-        details.append(f"Response body: {mask.text(clip(response.content))}")
+        details.append(f"Response body: {mask.body(clip(response.content))}")
         logger.debug("\n".join(details))  # one message: Robot's cost is per message
 
     @keyword(tags=TAGS)

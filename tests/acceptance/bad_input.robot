@@ -110,6 +110,11 @@ A Robot Dictionary Is Sent As JSON
     Send Request    POST    /chat    json=${body}
     Json Field Should Be    reply    Echo: hi
 
+A Token Too Short To Hide
+    Run Keyword And Expect Error
+    ...    EQUALS:A token must have at least 4 characters, so that the log can hide it without hiding ordinary words; this one has 3.
+    ...    Set Bearer Token    abc
+
 
 *** Keywords ***
 Request Fails With

@@ -33,3 +33,28 @@ A Failing Check Logs The Exchange Masked
     Set Bearer Token    ${KEY}
     Send Chat    hello
     Run Keyword And Expect Error    *401*    Status Should Be    200
+
+A Failure Quoting A Body Hides The Key
+    [Setup]    Set Bearer Token    ${TOKEN}
+    Set Default Header    X-Api-Key    ${KEY}
+    Send Chat    ${KEY}
+    Run Keyword And Expect Error    Expected JSON field 'reply'*    Json Field Should Be    reply    nothing
+
+Events And Failures Quoting Them Hide The Key
+    [Setup]    Set Bearer Token    ${TOKEN}
+    Set Default Header    X-Api-Key    ${KEY}
+    Start Chat Stream    ${KEY}
+    ${first} =    Expect Event    start
+    Log    ${first}
+    Run Keyword And Expect Error    Expected event 'token'*    Expect Event    token    data=nope
+    ${key_token} =    Expect Event    token
+    Log    ${key_token}
+    Expect Done Event
+
+Credentials Nobody Registered Are Still Hidden
+    [Documentation]    An API key in a query string, a password field in a JSON body and an
+    ...    ``apikey`` header are hidden by their shape, not because a test named them.
+    [Setup]    Set Bearer Token    ${TOKEN}
+    Send Request    GET    /health    params={"api_key": "${QUERY_KEY}"}
+    Send Request    POST    /chat    json={"message": "hi", "password": "${PASSWORD}"}
+    Send Request    GET    /health    headers={"apikey": "${HEADER_KEY}"}
