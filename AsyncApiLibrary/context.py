@@ -17,6 +17,7 @@ from .errors import UsageError
 from .fakes import FakeUpstream
 from .items import DoneRule
 from .masking import Masker
+from .owner import Owner, open_owned
 from .registry import Registry
 from .results import ApiResponse
 from .runtime import Runtime
@@ -96,15 +97,11 @@ class LibraryContext:
         finally:
             self.flush_app_log()
 
-    def enter(self, manager: Any) -> Any:
-        """Enter an async context manager on the loop; returns what exits it later."""
+    def enter(self, manager: Any) -> Owner:
+        """Enter an async context manager in a task of its own on the loop; an interrupted
+        keyword leaves nothing of it running. ``Owner.close`` exits it later."""
         self.app_log.attach()
-        closer = self.runtime.portal.wrap_async_context_manager(manager)
-        try:
-            closer.__enter__()
-        finally:
-            self.flush_app_log()
-        return closer
+        return self.run(open_owned, manager)
 
     def make(self, factory: Any, *args: Any, **kwargs: Any) -> Any:
         """Construct an object in the loop thread (anyio objects need it)."""
@@ -148,10 +145,7 @@ class LibraryContext:
         installed = self.fakes.pop(name)
         self.run(_call, installed.fake.shutdown)
         if installed.closer is not None:
-            try:
-                installed.closer.__exit__(None, None, None)
-            finally:
-                self.flush_app_log()
+            self.run(installed.closer.close)
             logger.info(f"Stopped the fake OpenAI server '{name}'.")
             return
         overrides = getattr(installed.target.user_app, "dependency_overrides", {})
@@ -168,10 +162,7 @@ class LibraryContext:
         for name, installed in self.fakes.items():
             if installed.target is opened.target:
                 self.remove_fake(name)
-        try:
-            opened.closer.__exit__(None, None, None)
-        finally:
-            self.flush_app_log()
+        self.run(opened.closer.close)
         logger.info(f"Closed {opened.target.describe()}.")
 
     def close_everything(self) -> None:

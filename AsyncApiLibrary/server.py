@@ -10,6 +10,7 @@ import anyio
 import uvicorn
 
 from .errors import AppLoadError
+from .lifespan import Lifespan
 
 _STARTUP_POLL = 0.005
 
@@ -18,7 +19,11 @@ class HostedServer:
     """An async context manager that serves ``app`` with uvicorn on the running loop.
 
     The socket is bound before uvicorn starts (port 0), so the port is known at once and
-    two processes on one machine never collide. Shutdown is bounded by
+    two processes on one machine never collide. The app's lifespan runs here, as in
+    process (:class:`Lifespan`), and uvicorn serves ``Lifespan.app`` with its own lifespan
+    off: startup is bounded and cancellable, a startup failure is one sentence rather
+    than uvicorn's traceback, and a start interrupted by the test leaves no task behind
+    (uvicorn's lifespan task is one nobody could cancel). Shutdown is bounded by
     ``graceful_timeout``: open streams are cut after it, so a teardown cannot hang.
     """
 
@@ -29,8 +34,10 @@ class HostedServer:
         name: str = "app",
         startup_timeout: float = 10.0,
         graceful_timeout: float = 1.0,
+        shutdown_timeout: float = 5.0,
     ) -> None:
-        self.app = app
+        self.lifespan = Lifespan(app, name=name, startup_timeout=startup_timeout,
+                                 shutdown_timeout=shutdown_timeout)
         self.name = name
         self.startup_timeout = startup_timeout
         self.graceful_timeout = graceful_timeout
@@ -44,6 +51,16 @@ class HostedServer:
         return f"http://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> HostedServer:
+        await self.lifespan.__aenter__()
+        try:
+            await self._start_uvicorn()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self.lifespan.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def _start_uvicorn(self) -> None:
         # proto must say TCP: asyncio turns Nagle off (TCP_NODELAY) only for sockets
         # whose proto is IPPROTO_TCP, and accepted connections inherit it. With proto 0,
         # every small response waits ~40 ms on the client's delayed ACK.
@@ -52,8 +69,9 @@ class HostedServer:
         sock.setblocking(False)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app,
-            lifespan="on",
+            self.lifespan.app,
+            lifespan="off",
+            interface="asgi3",
             log_config=None,
             log_level="warning",
             access_log=False,
@@ -71,13 +89,12 @@ class HostedServer:
             await self._task_group.__aexit__(None, None, None)
             sock.close()
             raise
-        return self
 
     async def _serve(self, sock: socket.socket) -> None:
         try:
             await self._server.serve(sockets=[sock])
         except SystemExit:
-            pass  # uvicorn exits this way when the app's startup fails; reported by the waiter
+            pass  # uvicorn exits this way when it cannot start; reported by the waiter
         finally:
             sock.close()
             self._stopped.set()
@@ -87,23 +104,26 @@ class HostedServer:
             while not self._server.started:
                 if self._stopped.is_set():
                     raise AppLoadError(
-                        f"The app '{self.name}' failed during startup under uvicorn; "
-                        "its traceback is in the log."
+                        f"uvicorn could not start serving the app '{self.name}'; its reason "
+                        "is in the log."
                     )
                 await anyio.sleep(_STARTUP_POLL)
             return
         raise AppLoadError(
-            f"The app '{self.name}' did not finish starting under uvicorn "
-            f"within {self.startup_timeout:g} s."
+            f"uvicorn did not start serving the app '{self.name}' within "
+            f"{self.startup_timeout:g} s."
         )
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        self._server.should_exit = True
-        with anyio.move_on_after(self.graceful_timeout + 2.0):
-            await self._stopped.wait()
-        self._task_group.cancel_scope.cancel()
-        await self._task_group.__aexit__(None, None, None)
-        if not self._stopped.is_set():
-            logging.getLogger("AsyncApiLibrary").warning(
-                "uvicorn for '%s' did not stop in time and was cancelled.", self.name
-            )
+        try:
+            self._server.should_exit = True
+            with anyio.move_on_after(self.graceful_timeout + 2.0):
+                await self._stopped.wait()
+            self._task_group.cancel_scope.cancel()
+            await self._task_group.__aexit__(None, None, None)
+            if not self._stopped.is_set():
+                logging.getLogger("AsyncApiLibrary").warning(
+                    "uvicorn for '%s' did not stop in time and was cancelled.", self.name
+                )
+        finally:
+            await self.lifespan.__aexit__(*exc_info)

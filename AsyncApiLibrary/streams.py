@@ -209,6 +209,13 @@ class LiveStream:
                 await self.response.aclose()
         return was_live
 
+    def discard(self) -> None:
+        """A stream that never opened: free its buffer, as nothing else will."""
+        if self.state in ("starting", "open"):
+            self.state = "failed"
+        self._send.close()
+        self._receive.close()
+
     async def release(self) -> None:
         """The library lets go of the stream: disconnect it if live, free its buffer."""
         if self.state in ("open", "starting"):

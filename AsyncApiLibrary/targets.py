@@ -16,11 +16,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import anyio
-from asgi_lifespan import LifespanManager
 
 from .apps import load_app, unwrap_app
-from .errors import AppLoadError, UsageError
+from .errors import UsageError
 from .httpclient import httpx
+from .lifespan import Lifespan
 from .server import HostedServer
 from .tracking import RequestTracker
 from .transport import StreamingASGITransport
@@ -128,14 +128,15 @@ class Target:
             self.app = load_app(self.app_ref)
             self.tracker = RequestTracker(self.app)
             if self.mode == "in-process":
-                manager = LifespanManager(
+                lifespan = Lifespan(
                     self.tracker,
+                    name=str(self.app_ref),
                     startup_timeout=opts.startup_timeout,
                     shutdown_timeout=opts.shutdown_timeout,
                 )
-                await _enter_lifespan(stack, manager, self.app_ref)
+                await stack.enter_async_context(lifespan)
                 self._asgi = StreamingASGITransport(
-                    manager.app,
+                    lifespan.app,
                     buffer_size=opts.buffer_size,
                     disconnect_grace=opts.disconnect_grace,
                     close_grace=min(opts.shutdown_timeout, 1.0),  # as uvicorn's, below
@@ -149,6 +150,7 @@ class Target:
                     name=str(self.app_ref),
                     startup_timeout=opts.startup_timeout,
                     graceful_timeout=min(opts.shutdown_timeout, 1.0),
+                    shutdown_timeout=opts.shutdown_timeout,
                 )
                 await stack.enter_async_context(server)
                 self.base_url = server.base_url
@@ -156,19 +158,6 @@ class Target:
             else:
                 raise UsageError(f"Mode '{self.mode}' is unknown; use one of {', '.join(MODES)}.")
         self.client = await stack.enter_async_context(client)
-
-
-async def _enter_lifespan(
-    stack: contextlib.AsyncExitStack, manager: LifespanManager, app_ref: Any
-) -> None:
-    try:
-        await stack.enter_async_context(manager)
-    except TimeoutError as exc:
-        raise AppLoadError(f"The app '{app_ref}' did not finish its startup in time.") from exc
-    except Exception as exc:
-        raise AppLoadError(
-            f"The app '{app_ref}' failed during startup: {type(exc).__name__}: {exc}."
-        ) from exc
 
 
 def _check_url(url: Any) -> str:

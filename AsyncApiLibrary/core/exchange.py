@@ -91,6 +91,10 @@ async def open_stream(target: Target, make_stream: Callable[[], LiveStream],
                       limit: float) -> LiveStream:
     """Build the stream in the loop (its anyio parts need it) and open it: one hand-over."""
     stream = make_stream()
-    with exchange_errors(stream.request, limit), anyio.fail_after(limit):
-        await stream.open(target.client, target.task_group)
+    try:
+        with exchange_errors(stream.request, limit), anyio.fail_after(limit):
+            await stream.open(target.client, target.task_group)
+    except BaseException:  # refused, not a stream, its deadline, Robot's timeout, Ctrl-C
+        stream.discard()
+        raise
     return stream

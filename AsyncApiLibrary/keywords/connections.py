@@ -43,7 +43,7 @@ class ConnectionKeywords(LibraryComponent):
         | ``alias`` | Name to switch back to this client with `Switch Client`. Defaults to ``app1``, ``app2``... |
         | ``headers`` | Headers sent with every request of this client. |
         | ``token`` | Bearer token sent as ``Authorization``; a ``Secret`` is never logged. |
-        | ``timeout`` | Default deadline of this client's keywords (library default 10 s). |
+        | ``timeout`` | Default deadline of this client's keywords (library default 10 s); it bounds the app's startup too. |
         | ``buffer_size`` | How many received body parts may wait unread, between app and client (in-process) and between the pump and the reader of a stream; a small value makes a slow reader slow the app down. |
         | ``disconnect_grace`` | In-process: how long the app may run after a disconnect before it is cancelled (which `Expect Cleanup` reports as a leak). |
 
@@ -93,13 +93,15 @@ class ConnectionKeywords(LibraryComponent):
             if isinstance(value, Secret):
                 ctx.masker.add_given(value, "A Secret header value")
         all_headers = {k: secret_value(v) for k, v in all_headers.items()}
+        limit = seconds(timeout, ctx.settings.timeout)  # bounds startup too
         buffer = ctx.settings.buffer_size if buffer_size is None else buffer_size
         if buffer < 0:
             raise UsageError(f"Buffer size must be 0 or more, got {buffer}.")
         options = TargetOptions(
             mode=mode,  # type: ignore[arg-type]
             headers=all_headers,
-            timeout=seconds(timeout, ctx.settings.timeout),
+            timeout=limit,
+            startup_timeout=limit,
             buffer_size=buffer,
             disconnect_grace=seconds(grace, 5.0, "Disconnect grace"),
         )

@@ -199,3 +199,13 @@ def test_strict_leak_check_blames_each_leftover_once_on_the_test_that_made_it(tm
         "Test 'Leaves A Stream Open' left behind: stream 'left-open' is still open; "
         "the server is still handling GET /endless of client 'app1'.")
     assert done.returncode == 2
+
+
+@pytest.mark.parametrize("mode", ["in-process", "server"])
+def test_a_start_cut_by_robots_timeout_leaves_nothing_running(tmp_path, mode):
+    done, result = run_robot(tmp_path, "startup_cut.robot", f"MODE:{mode}")
+    tests = by_name(result)
+    assert tests["A Start Cut By The Test Timeout"].message == "Test timeout 300 milliseconds exceeded."
+    assert tests["The Cut Start Was Cancelled"].status == "PASS", tests["The Cut Start Was Cancelled"].message
+    assert done.returncode == 1
+    assert not [n for n in NOISE if n in done.stderr], done.stderr

@@ -3,9 +3,9 @@ import threading
 
 import anyio
 import pytest
-from asgi_lifespan import LifespanManager
 
 from AsyncApiLibrary.httpclient import httpx
+from AsyncApiLibrary.lifespan import Lifespan
 from AsyncApiLibrary.transport import StreamingASGITransport
 
 from .apps import GatedStream, crashing_app, until_disconnect_app
@@ -83,10 +83,10 @@ async def test_unhandled_app_exception_becomes_a_500(caplog):
     assert "The app raised RuntimeError while handling GET /." in caplog.text
 
 
-async def test_lifespan_runs_through_the_manager():
+async def test_lifespan_runs_around_the_requests():
     app = GatedStream()
-    async with LifespanManager(app) as manager:
-        async with httpx.AsyncClient(transport=StreamingASGITransport(manager.app),
+    async with Lifespan(app, name="gated", startup_timeout=5, shutdown_timeout=5) as lifespan:
+        async with httpx.AsyncClient(transport=StreamingASGITransport(lifespan.app),
                                      base_url="http://t"):
             assert app.lifespan == ["startup"]
     assert app.lifespan == ["startup", "shutdown"]

@@ -26,6 +26,16 @@ Leaves A Refused Stream
     Start Stream    POST    /chat/stream    json={"message": ""}    name=refused
     Status Should Be    422
 
+Streams That Never Opened
+    [Documentation]    Refused at the socket, not an event stream, and cut by its deadline.
+    Open Url    http://127.0.0.1:9    alias=nowhere
+    Run Keyword And Expect Error    Could not connect*    Start Stream    GET    /events
+    Switch Client    inproc
+    Run Keyword And Expect Error    *is not an SSE stream*    Start Stream    GET    /health
+    Open App    tests.integration.slow_cleanup_app:app    mode=server    alias=slow
+    Run Keyword And Expect Error    *got no answer within 0.1 s.
+    ...    Start Stream    GET    /slow-start    timeout=100ms
+
 Leaves A Stream Open
     Switch Client    inproc
     Start Chat Stream    hi    name=left-open
