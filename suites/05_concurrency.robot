@@ -46,13 +46,21 @@ One Deadline Covers The Whole Batch And Nothing Is Left Waiting
 
 Concurrent Chats All Succeed
     [Tags]    happy-path
-    ${messages}=    Evaluate    ["hi"] * 20
+    ${messages}=    Evaluate    [f"hi {i}" for i in range(20)]
     ${replies}=    Send Chats Concurrently    ${messages}
     Length Should Be    ${replies}    20
-    Status Should Be    200    ${replies}[19]
+    Every Reply Should Have Status    ${replies}    200
+    Every Reply Should Echo Its Own Message    ${replies}
 
 
 *** Keywords ***
+Every Reply Should Have Status
+    [Documentation]    Checks the status of every reply, not a sample of them.
+    [Arguments]    ${replies}    ${status}
+    FOR    ${response}    IN    @{replies}
+        Status Should Be    ${status}    ${response}
+    END
+
 Every Reply Should Echo Its Own Message
     [Documentation]    Cross-talk check: reply i must mention prompt i.
     [Arguments]    ${replies}

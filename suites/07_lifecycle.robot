@@ -38,7 +38,16 @@ An App That Fails At Startup Is Reported
     Run Keyword And Expect Error    *app 'sample_app.main:create_broken_app()' failed during startup*
     ...    Open App    sample_app.main:create_broken_app()    mode=${MODE}
 
-The Gauges Start At Rest
+The Gauges Count A Live Stream And Return To Rest
+    [Documentation]    The black-box cleanup signal must move: it counts the stream while it
+    ...    is live, and is back at zero once the client has gone.
     [Tags]    happy-path    black-box
     Open Gateway
+    Install Fake Upstream    ${UPSTREAM}
+    Fake Waits For Release
+    Start Chat Stream    hi
+    Expect Event    start
+    Wait Until Json Field Is    /ops/stats    active_streams    1    timeout=2s
+    Wait Until Json Field Is    /ops/stats    open_upstream_calls    1    timeout=2s
+    Disconnect Client
     Gauges Should Be At Rest

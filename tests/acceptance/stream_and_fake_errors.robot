@@ -107,6 +107,7 @@ Stream Still Open When It Should Have Ended
 Stream Ended When It Should Be Open
     Start Chat Stream    hi    name=s
     Read Until Done
+    Stream Should Have Ended    # the body's end may come a moment after the done event
     Run Keyword And Expect Error
     ...    EQUALS:Expected stream 's' to be open, but it ended after 4 items.
     ...    Stream Should Be Open
@@ -131,6 +132,15 @@ Cleanup Not Finished By The Deadline
     Run Keyword And Expect Error
     ...    EQUALS:The server was still handling 's' (POST /chat/stream) at the deadline (0.1 s deadline); its stream did not finish cleaning up.
     ...    Expect Cleanup    timeout=100ms
+
+Cleanup Only Because The Library Cancelled The Handler
+    Open App    tests.acceptance.apps.stubborn:app    alias=stubborn    disconnect_grace=100ms
+    Start Stream    GET    /events    name=s
+    Read Next Event
+    Disconnect Client
+    Run Keyword And Expect Error
+    ...    EQUALS:The server did not finish 's' (GET /events) by itself; it ended only when the library cancelled it after the disconnect grace period.
+    ...    Expect Cleanup    timeout=2s
 
 Installing A Fake Twice
     Install Fake Upstream    sample_app.deps:get_llm_client
