@@ -1,8 +1,8 @@
 *** Settings ***
 Documentation       Robot's own [Timeout] interrupts a keyword that waits on the library's loop;
 ...                 the in-flight work must be cancelled, and the fake upstream must record it.
-Library             AsyncApiLibrary    timeout=60s    leak_check=off
 Library             OperatingSystem
+Library             AsyncApiLibrary    timeout=60s    leak_check=off
 Suite Setup         Open App And A Hanging Fake
 Suite Teardown      Close All Clients
 
