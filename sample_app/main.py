@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from contextlib import aclosing, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -20,7 +20,15 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from .config import Settings
-from .deps import check_token, get_gauges, get_llm_client, get_settings, require_token
+from .deps import (
+    StreamCloser,
+    check_token,
+    get_gauges,
+    get_llm_client,
+    get_settings,
+    require_token,
+    stream_closer,
+)
 from .jobs import TERMINAL, Job, JobRunner
 from .llm import EchoModel, LLMClient, OpenAICompatibleClient
 from .ops import Gauges
@@ -192,6 +200,7 @@ def no_cache(response: Response) -> None:
 StreamAuth = Annotated[str | None, Depends(stream_caller)]
 LLMDep = Annotated[LLMClient, Depends(get_llm_client)]
 GaugesDep = Annotated[Gauges, Depends(get_gauges)]
+CloserDep = Annotated[StreamCloser, Depends(stream_closer)]
 
 
 def _make_llm(settings: Settings) -> LLMClient:
@@ -273,21 +282,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         @app.post("/chat/stream", response_class=EventSourceResponse)
         async def chat_stream(body: ChatRequest, authorization: StreamAuth, llm: LLMDep,
-                              gauges: GaugesDep) -> AsyncIterator[ChatEvent]:
+                              gauges: GaugesDep, closer: CloserDep) -> AsyncIterator[ChatEvent]:
             """The reply as Server-Sent Events: start, token..., done (or error)."""
-            async with aclosing(_events(body, llm, gauges, settings, authorization,
-                                        sse_event)) as events:
-                async for event in events:
-                    yield event
+            async for event in closer.track(
+                    _events(body, llm, gauges, settings, authorization, sse_event)):
+                yield event
 
         @app.post("/chat/ndjson", dependencies=[Depends(no_cache)])
         async def chat_ndjson(body: ChatRequest, authorization: StreamAuth, llm: LLMDep,
-                              gauges: GaugesDep) -> AsyncIterator[ChatLine]:
+                              gauges: GaugesDep, closer: CloserDep) -> AsyncIterator[ChatLine]:
             """The same reply as JSON lines: one object a line, its kind in ``type``."""
-            async with aclosing(_events(body, llm, gauges, settings, authorization,
-                                        json_line)) as lines:
-                async for line in lines:
-                    yield line
+            async for line in closer.track(
+                    _events(body, llm, gauges, settings, authorization, json_line)):
+                yield line
 
     @app.post("/jobs", status_code=202)
     async def submit_job(body: JobRequest, request: Request,
