@@ -180,24 +180,33 @@ def json_line(event: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"type": event, **data}
 
 
-def stream_caller(request: Request, body: ChatRequest,
-                  settings: Settings = Depends(get_settings)) -> str | None:
-    """The stream routes' token check, done before the stream starts (401).
+@dataclasses.dataclass(frozen=True)
+class StreamCall:
+    """What a stream route needs of its request: the body, and the caller's credentials."""
+    body: ChatRequest
+    authorization: str | None
 
-    It declares the body only so that FastAPI skips it when the body is invalid: an invalid
-    body is answered 422 whatever the token, as the stream routes always did.
+
+def stream_call(request: Request, body: ChatRequest,
+                settings: Settings = Depends(get_settings)) -> StreamCall:
+    """The stream routes' body and token check; the token is checked before the stream
+    starts (401).
+
+    The body is declared here, not on the routes, so FastAPI validates it first and skips
+    this when it is invalid: an invalid body is answered 422 whatever the token, as the
+    stream routes always did (``/chat`` checks the token first).
     """
     authorization = request.headers.get("authorization")
     if not settings.has_bug("auth-after-stream-start"):
         check_token(authorization, settings)
-    return authorization
+    return StreamCall(body, authorization)
 
 
 def no_cache(response: Response) -> None:
     response.headers["Cache-Control"] = "no-cache"  # SSE responses get it from FastAPI
 
 
-StreamAuth = Annotated[str | None, Depends(stream_caller)]
+ChatStreamCall = Annotated[StreamCall, Depends(stream_call)]
 LLMDep = Annotated[LLMClient, Depends(get_llm_client)]
 GaugesDep = Annotated[Gauges, Depends(get_gauges)]
 CloserDep = Annotated[StreamCloser, Depends(stream_closer)]
@@ -267,33 +276,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Sync path operations: FastAPI iterates them in a worker thread.
 
         @app.post("/chat/stream", response_class=EventSourceResponse)
-        def chat_stream(body: ChatRequest, authorization: StreamAuth, llm: LLMDep,
+        def chat_stream(call: ChatStreamCall, llm: LLMDep,
                         gauges: GaugesDep) -> Iterator[ChatEvent]:
             """The reply as Server-Sent Events: start, token..., done (or error)."""
-            yield from _sync_events(body, llm, gauges, sse_event)
+            yield from _sync_events(call.body, llm, gauges, sse_event)
 
         @app.post("/chat/ndjson", dependencies=[Depends(no_cache)])
-        def chat_ndjson(body: ChatRequest, authorization: StreamAuth, llm: LLMDep,
+        def chat_ndjson(call: ChatStreamCall, llm: LLMDep,
                         gauges: GaugesDep) -> Iterator[ChatLine]:
             """The same reply as JSON lines: one object a line, its kind in ``type``."""
-            yield from _sync_events(body, llm, gauges, json_line)
+            yield from _sync_events(call.body, llm, gauges, json_line)
 
     else:
 
         @app.post("/chat/stream", response_class=EventSourceResponse)
-        async def chat_stream(body: ChatRequest, authorization: StreamAuth, llm: LLMDep,
-                              gauges: GaugesDep, closer: CloserDep) -> AsyncIterator[ChatEvent]:
+        async def chat_stream(call: ChatStreamCall, llm: LLMDep, gauges: GaugesDep,
+                              closer: CloserDep) -> AsyncIterator[ChatEvent]:
             """The reply as Server-Sent Events: start, token..., done (or error)."""
-            async for event in closer.track(
-                    _events(body, llm, gauges, settings, authorization, sse_event)):
+            async for event in closer.track(_events(call, llm, gauges, settings, sse_event)):
                 yield event
 
         @app.post("/chat/ndjson", dependencies=[Depends(no_cache)])
-        async def chat_ndjson(body: ChatRequest, authorization: StreamAuth, llm: LLMDep,
-                              gauges: GaugesDep, closer: CloserDep) -> AsyncIterator[ChatLine]:
+        async def chat_ndjson(call: ChatStreamCall, llm: LLMDep, gauges: GaugesDep,
+                              closer: CloserDep) -> AsyncIterator[ChatLine]:
             """The same reply as JSON lines: one object a line, its kind in ``type``."""
-            async for line in closer.track(
-                    _events(body, llm, gauges, settings, authorization, json_line)):
+            async for line in closer.track(_events(call, llm, gauges, settings, json_line)):
                 yield line
 
     @app.post("/jobs", status_code=202)
@@ -340,9 +347,10 @@ def find_job(job_id: str, request: Request) -> Job:
     return _job_or_404(request.app.state.jobs, job_id)
 
 
-async def _events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Settings,
-                  authorization: str | None, render: Renderer) -> AsyncGenerator[Any, None]:
+async def _events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings: Settings,
+                  render: Renderer) -> AsyncGenerator[Any, None]:
     """The streamed chat: start, token..., done; or an error event if the upstream fails."""
+    body = call.body
     gauges.active_streams += 1
     upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
     gauges.open_upstream_calls += 1
@@ -350,7 +358,7 @@ async def _events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: S
     try:
         yield render("start", {"max_tokens": body.max_tokens})
         if settings.has_bug("auth-after-stream-start"):
-            check_token(authorization, settings)
+            check_token(call.authorization, settings)
         while True:
             try:
                 with anyio.fail_after(settings.upstream_timeout):
