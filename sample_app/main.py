@@ -6,22 +6,30 @@ Run it alone with ``uvicorn sample_app.main:app``; the suites import it in-proce
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import httpx2 as httpx
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
 from .config import Settings
-from .deps import check_token, get_gauges, get_llm_client, require_token
-from .jobs import TERMINAL, JobRunner
+from .deps import (
+    StreamCloser,
+    check_token,
+    get_gauges,
+    get_llm_client,
+    get_settings,
+    require_token,
+    stream_closer,
+)
+from .jobs import TERMINAL, Job, JobRunner
 from .llm import EchoModel, LLMClient, OpenAICompatibleClient
 from .ops import Gauges
 
@@ -69,15 +77,139 @@ def map_upstream_error(exc: BaseException, settings: Settings) -> UpstreamFailur
                            f"The model could not be reached ({type(exc).__name__}).")
 
 
-Renderer = Callable[[str, dict[str, Any]], str]
+# What the streams carry. FastAPI reads a stream route's item type from its return
+# annotation (``AsyncIterator[Item]``) and writes it into the OpenAPI document as the
+# ``itemSchema`` of ``text/event-stream`` or ``application/jsonl``.
 
 
-def sse(event: str, data: dict[str, Any]) -> str:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+class StartData(BaseModel):
+    """The data of the ``start`` event."""
+    max_tokens: int
 
 
-def ndjson(event: str, data: dict[str, Any]) -> str:
-    return json.dumps({"type": event, **data}) + "\n"
+class TokenData(BaseModel):
+    """The data of a ``token`` event: the token's 1-based position and its text."""
+    index: int
+    text: str
+
+
+class DoneData(BaseModel):
+    """The data of the ``done`` event: how many tokens were sent."""
+    tokens: int
+
+
+class ErrorData(BaseModel):
+    """The data of the ``error`` event that ends a stream whose model failed."""
+    kind: str
+    message: str
+    after_tokens: int
+
+
+ChatEvent = Annotated[StartData | TokenData | DoneData | ErrorData, Field(
+    description="The data of a chat event; the SSE event name says which.")]
+
+CHAT_EVENTS: dict[str, type[BaseModel]] = {
+    "start": StartData, "token": TokenData, "done": DoneData, "error": ErrorData}
+
+
+class StartLine(BaseModel):
+    """The ``start`` event as a JSON line."""
+    type: Literal["start"]
+    max_tokens: int
+
+
+class TokenLine(BaseModel):
+    """A ``token`` event as a JSON line."""
+    type: Literal["token"]
+    index: int
+    text: str
+
+
+class DoneLine(BaseModel):
+    """The ``done`` event as a JSON line."""
+    type: Literal["done"]
+    tokens: int
+
+
+class ErrorLine(BaseModel):
+    """The ``error`` event as a JSON line."""
+    type: Literal["error"]
+    kind: str
+    message: str
+    after_tokens: int
+
+
+ChatLine = Annotated[StartLine | TokenLine | DoneLine | ErrorLine, Field(
+    discriminator="type",
+    description="A chat event as a JSON line: its name in type, then its data's fields.")]
+
+
+class JobStatusData(BaseModel):
+    """The data of a job's ``status`` event."""
+    state: str
+    id: str
+
+
+class JobData(BaseModel):
+    """A job as ``GET /jobs/{id}`` shows it; the data of its ``done`` event."""
+    id: str
+    kind: str
+    state: str
+    history: list[str]
+    error: str | None
+
+
+JobEvent = Annotated[JobStatusData | JobData, Field(
+    description="The data of a job event: status events, then done.")]
+
+JOB_EVENTS: dict[str, type[BaseModel]] = {"status": JobStatusData, "done": JobData}
+
+Renderer = Callable[[str, dict[str, Any]], Any]
+
+
+def sse_event(event: str, data: dict[str, Any],
+              models: dict[str, type[BaseModel]] = CHAT_EVENTS) -> ServerSentEvent:
+    """A named event. FastAPI passes ``ServerSentEvent`` items through unvalidated, so the
+    data is checked here against the model its event name documents; it goes on as a dict,
+    which FastAPI writes with ``json.dumps`` as before (a model would be written compact)."""
+    return ServerSentEvent(event=event, data=models[event].model_validate(data).model_dump())
+
+
+def json_line(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A JSON line; FastAPI validates it against ``ChatLine`` and serializes it."""
+    return {"type": event, **data}
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamCall:
+    """What a stream route needs of its request: the body, and the caller's credentials."""
+    body: ChatRequest
+    authorization: str | None
+
+
+def stream_call(request: Request, body: ChatRequest,
+                settings: Settings = Depends(get_settings)) -> StreamCall:
+    """The stream routes' body and token check; the token is checked before the stream
+    starts (401).
+
+    The body is declared here, not on the routes, so FastAPI validates it first and skips
+    this when it is invalid: an invalid body is answered 422 whatever the token, as the
+    stream routes always did (``/chat`` checks the token first).
+    """
+    authorization = request.headers.get("authorization")
+    if not settings.has_bug("auth-after-stream-start"):
+        check_token(authorization, settings)
+    return StreamCall(body, authorization)
+
+
+def no_cache(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-cache"  # SSE responses get it from FastAPI
+
+
+ChatStreamCall = Annotated[StreamCall, Depends(stream_call)]
+LLMDep = Annotated[LLMClient, Depends(get_llm_client)]
+GaugesDep = Annotated[Gauges, Depends(get_gauges)]
+CloserDep = Annotated[StreamCloser, Depends(stream_closer)]
 
 
 def _make_llm(settings: Settings) -> LLMClient:
@@ -140,31 +272,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gauges.requests_served += 1
         return {"reply": reply, "message": body.message}
 
-    def streamed_chat(request: Request, body: ChatRequest, llm: LLMClient, gauges: Gauges,
-                      render: Renderer, media_type: str) -> StreamingResponse:
-        authorization = request.headers.get("authorization")
-        if not settings.has_bug("auth-after-stream-start"):
-            check_token(authorization, settings)
-        if settings.has_bug("sync-stream-generator"):
-            chunks: Any = _sync_events(body, llm, gauges, settings, authorization, render)
-        else:
-            chunks = _events(body, llm, gauges, settings, authorization, render)
-        return StreamingResponse(chunks, media_type=media_type,
-                                 headers={"Cache-Control": "no-cache"})
+    if settings.has_bug("sync-stream-generator"):
+        # Sync path operations: FastAPI iterates them in a worker thread.
 
-    @app.post("/chat/stream")
-    async def chat_stream(request: Request, body: ChatRequest,
-                          llm: LLMClient = Depends(get_llm_client),
-                          gauges: Gauges = Depends(get_gauges)) -> StreamingResponse:
-        """The reply as Server-Sent Events: start, token..., done (or error)."""
-        return streamed_chat(request, body, llm, gauges, sse, "text/event-stream")
+        @app.post("/chat/stream", response_class=EventSourceResponse)
+        def chat_stream(call: ChatStreamCall, llm: LLMDep,
+                        gauges: GaugesDep) -> Iterator[ChatEvent]:
+            """The reply as Server-Sent Events: start, token..., done (or error)."""
+            yield from _sync_events(call.body, llm, gauges, sse_event)
 
-    @app.post("/chat/ndjson")
-    async def chat_ndjson(request: Request, body: ChatRequest,
-                          llm: LLMClient = Depends(get_llm_client),
-                          gauges: Gauges = Depends(get_gauges)) -> StreamingResponse:
-        """The same reply as JSON lines: one object a line, its kind in ``type``."""
-        return streamed_chat(request, body, llm, gauges, ndjson, "application/x-ndjson")
+        @app.post("/chat/ndjson", dependencies=[Depends(no_cache)])
+        def chat_ndjson(call: ChatStreamCall, llm: LLMDep,
+                        gauges: GaugesDep) -> Iterator[ChatLine]:
+            """The same reply as JSON lines: one object a line, its kind in ``type``."""
+            yield from _sync_events(call.body, llm, gauges, json_line)
+
+    else:
+
+        @app.post("/chat/stream", response_class=EventSourceResponse)
+        async def chat_stream(call: ChatStreamCall, llm: LLMDep, gauges: GaugesDep,
+                              closer: CloserDep) -> AsyncIterator[ChatEvent]:
+            """The reply as Server-Sent Events: start, token..., done (or error)."""
+            async for event in closer.track(_events(call, llm, gauges, settings, sse_event)):
+                yield event
+
+        @app.post("/chat/ndjson", dependencies=[Depends(no_cache)])
+        async def chat_ndjson(call: ChatStreamCall, llm: LLMDep, gauges: GaugesDep,
+                              closer: CloserDep) -> AsyncIterator[ChatLine]:
+            """The same reply as JSON lines: one object a line, its kind in ``type``."""
+            async for line in closer.track(_events(call, llm, gauges, settings, json_line)):
+                yield line
 
     @app.post("/jobs", status_code=202)
     async def submit_job(body: JobRequest, request: Request,
@@ -181,38 +318,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await runner.wait_for(job, wait_for, min(float(timeout), 30.0))
         return job.public()
 
-    @app.get("/jobs/{job_id}/events")
-    async def job_events(job_id: str, request: Request) -> StreamingResponse:
-        runner: JobRunner = request.app.state.jobs
-        job = _job_or_404(runner, job_id)
-
-        async def events() -> AsyncIterator[str]:
-            seen = 0
-            while True:
-                changed = job.changed
-                for state in job.history[seen:]:
-                    yield sse("status", {"state": state, "id": job.id})
-                seen = len(job.history)
-                if job.state in TERMINAL:
-                    yield sse("done", job.public())
-                    return
-                await changed.wait()
-
-        return StreamingResponse(events(), media_type="text/event-stream")
+    @app.get("/jobs/{job_id}/events", response_class=EventSourceResponse)
+    async def job_events(job: Annotated[Job, Depends(find_job)]) -> AsyncIterator[JobEvent]:
+        """The job's states as Server-Sent Events: status..., then done with the whole job."""
+        seen = 0
+        while True:
+            changed = job.changed
+            for state in job.history[seen:]:
+                yield sse_event("status", {"state": state, "id": job.id}, JOB_EVENTS)
+            seen = len(job.history)
+            if job.state in TERMINAL:
+                yield sse_event("done", job.public(), JOB_EVENTS)
+                return
+            await changed.wait()
 
     return app
 
 
-def _job_or_404(runner: JobRunner, job_id: str) -> Any:
+def _job_or_404(runner: JobRunner, job_id: str) -> Job:
     job = runner.jobs.get(job_id)
     if job is None:
         raise HTTPException(404, f"No job has the id '{job_id}'.")
     return job
 
 
-async def _events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Settings,
-                  authorization: str | None, render: Renderer) -> AsyncIterator[str]:
+def find_job(job_id: str, request: Request) -> Job:
+    """The job named in the path, or 404 before its event stream starts."""
+    return _job_or_404(request.app.state.jobs, job_id)
+
+
+async def _events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings: Settings,
+                  render: Renderer) -> AsyncGenerator[Any, None]:
     """The streamed chat: start, token..., done; or an error event if the upstream fails."""
+    body = call.body
     gauges.active_streams += 1
     upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
     gauges.open_upstream_calls += 1
@@ -220,7 +358,7 @@ async def _events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: S
     try:
         yield render("start", {"max_tokens": body.max_tokens})
         if settings.has_bug("auth-after-stream-start"):
-            check_token(authorization, settings)
+            check_token(call.authorization, settings)
         while True:
             try:
                 with anyio.fail_after(settings.upstream_timeout):
@@ -254,8 +392,8 @@ async def _close_upstream(upstream: Any, settings: Settings, gauges: Gauges) -> 
     gauges.open_upstream_calls -= 1
 
 
-def _sync_events(body: ChatRequest, llm: LLMClient, gauges: Gauges, settings: Settings,
-                 authorization: str | None, render: Renderer) -> Iterator[str]:
+def _sync_events(body: ChatRequest, llm: LLMClient, gauges: Gauges,
+                 render: Renderer) -> Iterator[Any]:
     """The 'sync-stream-generator' bug: same events, from a thread; never cancelled."""
     gauges.active_streams += 1
     upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
