@@ -1,7 +1,8 @@
 """A catalogue of classic async bugs the sample app can be started with.
 
 Switch one on with the environment variable ``SAMPLE_APP_BUG=<name>``; ``python -m
-sample_app.bugs`` prints the names, one per line. Every bug must make the suites fail.
+sample_app.bugs`` prints one line per bug, its name and what it breaks (``--names``: the
+names alone). Every bug must make the suites fail.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def active() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    width = max(map(len, BUGS))
     for name, text in BUGS.items():
-        print(f"{name}\t{text}" if "--describe" in args else name)
+        print(name if "--names" in args else f"{name:{width}}  {text}")
     return 0
 
 

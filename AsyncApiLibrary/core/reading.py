@@ -45,7 +45,7 @@ async def _to_done(stream: LiveStream, limit: float,
     except TimeoutError:
         raise DeadlineExceeded(
             f"Stream '{stream.name}' did not reach its done event within {limit:g} s; "
-            f"{count} items read ({stream.seen_so_far()})."
+            f"{count} item{'' if count == 1 else 's'} read ({stream.seen_so_far()})."
         ) from None
 
 
