@@ -116,10 +116,13 @@ class AsyncApiLibrary:
 
     At the end of every test the library checks what it still owns: open streams, fakes
     installed during the test, clients opened during the test, and requests the server is
-    still handling. The handler of a stream the test disconnected gets up to 1 s to finish
-    first, since a disconnect reaches a real server's handler a moment after the test moves
-    on. By default it logs a warning naming what is left and closes it;
-    ``leak_check=fail`` fails the test instead.
+    still handling. Every stream the test is done with (read to its done event, ended,
+    broken or disconnected) first gets up to 1 s for its handler and body to finish, since
+    a handler closes its upstream a moment after its last event, and a disconnect reaches
+    a real server's handler a moment after the test moves on. By default it logs a warning
+    naming what is left and closes it; ``leak_check=fail`` fails the test instead. A
+    leftover is reported once, against the test that made it: a later test is never
+    blamed for it.
 
     = Timeouts =
 
@@ -134,6 +137,13 @@ class AsyncApiLibrary:
     app call ends when its thread does. Closing a client waits up to 1 s for such calls,
     then stops them with a warning that names them (in ``server`` mode uvicorn does the
     same, with a warning of its own).
+
+    A deadline holds when the app blocks the event loop too (``time.sleep`` in an
+    ``async def``, a loop that sends without awaiting), which holds every timer: a keyword
+    whose outcome came more than 0.25 s after its deadline fails instead of passing, and a
+    keyword whose loop has not answered 0.5 s after its deadline gives up. Either failure
+    says the loop was blocked, and for how long. `Open App` ``timeout`` bounds the app's
+    startup as well; an app whose startup fails is reported at once.
 
     = Common arguments =
 
@@ -151,9 +161,14 @@ class AsyncApiLibrary:
 
     Header values of ``Authorization``, cookies, API-key and token headers, and every
     token given to `Open App`, `Open Url` or `Set Bearer Token`, are replaced by ``***``
-    in everything the library logs, transcripts included. Robot itself logs keyword
-    arguments at ``TRACE`` level; to keep a credential out even there, pass it as a
-    ``Secret`` (``--variable "TOKEN: Secret:value"`` or ``${TOKEN: Secret}    %{ENV_NAME}``).
+    in everything the library logs, returns (as Robot shows it) or fails with, transcripts
+    included, also where they appear percent-encoded. Credentials nobody registered are
+    hidden by their shape: ``api_key=``, ``token=`` and similar query parameters, a
+    password in a URL, and ``password``, ``api_key``, ``secret`` or ``token`` fields of a
+    logged body. A token shorter than 4 characters is refused, as it could not be hidden
+    without hiding ordinary words. Robot itself logs keyword arguments at ``TRACE``
+    level; to keep a credential out even there, pass it as a ``Secret``
+    (``--variable "TOKEN: Secret:value"`` or ``${TOKEN: Secret}    %{ENV_NAME}``).
 
     = Errors =
 
