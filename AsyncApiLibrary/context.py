@@ -13,16 +13,18 @@ from robot.api import logger
 
 from . import core
 from .applog import AppLogCollector
-from .errors import UsageError
+from .errors import ExpectationFailed, UsageError
 from .fakes import FakeUpstream
 from .items import DoneRule
 from .masking import Masker
+from .noticeboard import Noticeboard
 from .owner import Owner, open_owned
 from .registry import Registry
 from .results import ApiResponse
 from .runtime import Runtime
 from .streams import LiveStream
 from .targets import Target
+from .watchdog import duration
 
 SETTLE = 1.0  # seconds a disconnected stream's handler may take to finish after the test
 LeakCheck = Literal["warn", "fail", "off"]
@@ -45,6 +47,7 @@ class OpenClient:
     target: Target
     closer: Any
     opened_in_test: bool
+    loop_block_limit: float | None = None
 
 
 @dataclass
@@ -76,6 +79,7 @@ class LibraryContext:
         self.fakes: Registry[InstalledFake] = Registry(
             "No fake upstream is installed; use 'Install Fake Upstream' first.",
             "No fake is named '{name}'; installed fakes: {known}.")
+        self.notices = Noticeboard()
         self.in_test = False
         self._counter = 0
         self._last: tuple[str, ApiResponse] | None = None
@@ -163,6 +167,13 @@ class LibraryContext:
             if installed.target is opened.target:
                 self.remove_fake(name)
         self.run(opened.closer.close)
+        work = self.run(_call, opened.target.work_left)
+        if work:
+            sentence = (f"The app of client '{alias}' left work running after its shutdown, "
+                        f"now cancelled: {'; '.join(work)}.")
+            if self.in_test and self.settings.leak_check == "fail":
+                raise ExpectationFailed(self.masker.text(sentence))
+            logger.warn(self.masker.text(sentence))
         logger.info(f"Closed {opened.target.describe()}.")
 
     def close_everything(self) -> None:
@@ -180,6 +191,43 @@ class LibraryContext:
         finally:
             self.runtime.close()
             self.app_log.detach()
+            self._tell_outside_tests()
+            self.notices.uninstall()
+
+    # -- detectors, checked at the end of every test -------------------------------------
+    def new_test(self) -> None:
+        """A test starts: a fresh window for what the detectors saw."""
+        self.in_test = True
+        self.forget_responses()
+        if self.runtime.watchdog is not None:
+            self.runtime.watchdog.reset()
+        self.notices.install(self.runtime.loop)
+        self._tell_outside_tests()
+
+    def _tell_outside_tests(self) -> None:
+        """Notices from between tests (setups, teardowns, shutdowns) go to the log."""
+        for notice in self.notices.take():
+            logger.warn(f"Outside any test: {self.masker.text(notice)}")
+
+    def findings(self) -> list[str]:
+        """What the detectors saw in this test that breaks a client's limits."""
+        found = [f"made Python report {self.masker.text(n)}" for n in self.notices.take()]
+        found += [self.masker.text(told) for stream in self.streams.values()
+                  if (told := stream.after_end())]
+        work = [w for o in self.clients.values() if o.target.tracker is not None
+                for w in self.run(_call, o.target.tracker.work_left)]
+        if work:
+            found.append(f"left work running after its request: {'; '.join(work)}")
+        limits = [o.loop_block_limit for o in self.clients.values() if o.loop_block_limit]
+        watchdog = self.runtime.watchdog
+        if not limits or watchdog is None:
+            return found
+        limit = min(limits)
+        over = [block for block in watchdog.window()[1] if block.seconds > limit]
+        if over:
+            worst = max(over, key=lambda block: block.seconds)
+            found.append(f"blocked the event loop for {worst} (limit {duration(limit)})")
+        return found
 
     # -- leak accounting ------------------------------------------------------------------
     def leftovers(self, settle: bool = True) -> list[str]:
@@ -188,10 +236,18 @@ class LibraryContext:
             trackers = [opened.target.tracker for opened in self.clients.values()]
             ending = core.ending_handlers(self.streams.values(), trackers)
             closing = [s for s in self.streams.values() if s.finishing and s.state == "open"]
-            if ending or closing:
-                self.run(core.settle_disconnects, ending, closing, SETTLE)
+            starters = [starter for tracker in trackers if tracker is not None
+                        for starter in tracker.started]
+            if ending or closing or starters:
+                self.run(core.settle_disconnects, ending, closing, SETTLE, starters)
         return core.find_leftovers(self.streams.items(), self.fakes.items(),
                                    self.clients.items())
+
+    def release_test_streams(self) -> None:
+        """Streams belong to the test that started them: at its end they are let go."""
+        for name, stream in self.streams.items():
+            if stream.in_test:
+                self.release_stream(name)
 
     def release_leftovers(self) -> None:
         """Free every stream, and the fakes and clients the test itself made.

@@ -71,6 +71,7 @@ class FakeCall:
         self.tokens_sent = 0
         self.closed_at: float | None = None
         self.cancelled = False
+        self.cancelled_at: float | None = None
         self.finished = anyio.Event()
         self.outcome = "called"
 
@@ -127,6 +128,7 @@ class FakeCall:
     def mark_cancelled(self, outcome: str = "cancelled") -> None:
         """Record that whoever was waiting on this call was cancelled."""
         self.cancelled = True
+        self.cancelled_at = time.perf_counter()
         self.outcome = outcome
 
     async def aclose(self) -> None:

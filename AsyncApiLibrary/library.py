@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from .arguments import duration, seconds
+from .arguments import Duration, seconds
 from .context import LeakCheck, LibraryContext, Settings
 from .errors import UsageError
 from .items import DoneRule
 from .keywords.cleanup import CleanupKeywords
 from .keywords.connections import ConnectionKeywords
+from .keywords.detectors import DetectorKeywords
 from .keywords.fake_checks import FakeCheckKeywords
 from .keywords.fake_scripts import FakeScriptKeywords
 from .keywords.fakes import FakeKeywords
@@ -30,7 +31,7 @@ from .masking import masked_failures
 from .version import __version__
 
 COMPONENTS = (ConnectionKeywords, RequestKeywords, ResponseKeywords, StreamKeywords,
-              ReadingKeywords, TimingKeywords, CleanupKeywords, FakeKeywords,
+              ReadingKeywords, TimingKeywords, CleanupKeywords, DetectorKeywords, FakeKeywords,
               FakeScriptKeywords, FakeCheckKeywords)
 
 
@@ -179,11 +180,10 @@ class AsyncApiLibrary:
     ROBOT_LIBRARY_SCOPE = "SUITE"
     ROBOT_LIBRARY_VERSION = __version__
     ROBOT_LIBRARY_DOC_FORMAT = "ROBOT"
-    ROBOT_LIBRARY_CONVERTERS = {timedelta: duration}
 
     def __init__(
         self,
-        timeout: timedelta = timedelta(seconds=10),
+        timeout: Duration = timedelta(seconds=10),
         done: str = "event:done",
         buffer_size: int = 64,
         leak_check: LeakCheck = "warn",

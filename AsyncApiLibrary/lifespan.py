@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from .errors import AppLoadError
+from .tasks import STARTER, Starter
 
 log = logging.getLogger("AsyncApiLibrary.app")
 
@@ -36,6 +37,7 @@ class Lifespan:
         self._failure: str | None = None
         self._error: BaseException | None = None
         self._group: Any = None
+        self.starter = Starter(f"the startup of '{name}'")  # free tasks its lifespan starts
 
     async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """The app as requests reach it: with a copy of the lifespan state, as Starlette
@@ -96,6 +98,7 @@ class Lifespan:
     async def _run(self) -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"},
                  "state": self.state}
+        STARTER.set(self.starter)  # this task's own context: what it starts is counted
         try:
             await self._app(scope, self._receive, self._send)
         except Exception as exc:  # before its first receive: no lifespan support, as uvicorn

@@ -18,8 +18,7 @@ class LeakListener:
         self.ctx = ctx
 
     def start_test(self, data: Any, result: Any) -> None:
-        self.ctx.in_test = True
-        self.ctx.forget_responses()
+        self.ctx.new_test()
 
     def end_test(self, data: Any, result: Any) -> None:
         ctx = self.ctx
@@ -27,11 +26,16 @@ class LeakListener:
         ctx.forget_responses()
         mode = ctx.settings.leak_check
         leftovers = ctx.leftovers(settle=mode != "off")
+        findings = ctx.findings()
         if leftovers:
             ctx.release_leftovers()
-        if not leftovers or mode == "off":
+        else:
+            ctx.release_test_streams()
+        if not (leftovers or findings) or mode == "off":
             return
-        sentence = f"Test '{result.name}' left behind: {'; '.join(leftovers)}."
+        told = [f"left behind: {'; '.join(leftovers)}"] if leftovers else []
+        told += findings
+        sentence = f"Test '{result.name}' {' and '.join(told)}."
         if mode == "fail" and result.passed:
             result.status = "FAIL"
             result.message = sentence

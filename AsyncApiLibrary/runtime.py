@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
+from . import tasks
 from .errors import AsyncApiError, DeadlineExceeded, UsageError
+from .watchdog import LoopWatchdog
 
 T = TypeVar("T")
 
@@ -51,6 +53,7 @@ class Runtime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._watchdog: LoopWatchdog | None = None
 
     @property
     def portal(self) -> BlockingPortal:
@@ -157,6 +160,25 @@ class Runtime:
             raise UsageError("The library's event loop stopped before the keyword finished.")
         return outcome["value"]
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop, if it has started."""
+        return self._loop
+
+    @property
+    def watchdog(self) -> LoopWatchdog | None:
+        """The loop's watchdog, once an app runs on the loop (see ``watch``)."""
+        return self._watchdog
+
+    def watch(self) -> LoopWatchdog:
+        """Start watching the loop for blocks (once): an app is about to run on it."""
+        if self._watchdog is None:
+            loop = self._started()[1]
+            self._watchdog = LoopWatchdog(loop, self.run(_thread_id))
+            self._watchdog.start()
+            tasks.install(loop)
+        return self._watchdog
+
     def make(self, factory: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Construct ``factory(*args, **kwargs)`` in the loop thread (anyio objects need it)."""
 
@@ -173,6 +195,8 @@ class Runtime:
             self._closed = True
             portal, cm = self._portal, self._portal_cm
             self._portal = self._portal_cm = None
+        if self._watchdog is not None:
+            self._watchdog.stop()
         if portal is None:
             return
         try:
@@ -183,6 +207,10 @@ class Runtime:
 
 async def _running_loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
+
+
+async def _thread_id() -> int:
+    return threading.get_ident()
 
 
 def _wait_cancelled(done: threading.Lock, future: Future[None], outcome: dict) -> None:

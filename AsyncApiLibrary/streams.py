@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 
-from .errors import DeadlineExceeded, StreamFailure, UsageError
+from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
 from .items import DoneRule, StreamItem
 from .lines import LineDecoder
@@ -46,6 +46,7 @@ class LiveStream:
         buffer_size: int = 64,
         request_id: str = "",
         client: str = "",
+        in_test: bool = False,
     ) -> None:
         self.name = name
         self.request = request
@@ -54,6 +55,7 @@ class LiveStream:
         self.error_event = error_event
         self.request_id = request_id
         self.client = client  # the alias of the client that opened it
+        self.in_test = in_test  # made in a test (let go at its end), not in a setup
         self.response: httpx.Response | None = None
         self.state = "starting"  # starting | open | ended | failed | rejected | disconnected
         self.error: BaseException | None = None
@@ -68,6 +70,7 @@ class LiveStream:
         self.transcript: list[StreamItem] = []
         self.recent: deque[StreamItem] = deque(maxlen=RECENT)
         self.done_item: StreamItem | None = None  # the last item read that matched ``done``
+        self.error_item: StreamItem | None = None  # the error event, once it was read
         self.logged = False
         self.cleanup: Any = None  # what Expect Cleanup observed, once it has
         size = buffer_size if buffer_size > 0 else 0
@@ -270,11 +273,34 @@ class LiveStream:
         return self._deliver(self._ready.popleft())
 
     def _deliver(self, item: StreamItem) -> StreamItem:
+        end = self.done_item or self.error_item
         self.delivered_count += 1
         self.recent.append(item)
+        if end is not None:
+            raise ExpectationFailed(
+                f"Stream {self.label} sent {item.summary()} after its {self._end_word(end)}: "
+                "nothing may follow the end of a stream."
+            )
         if self.done.matches(item):
             self.done_item = item
+        elif item.name == self.error_event:
+            self.error_item = item
         return item
+
+    def _end_word(self, end: StreamItem) -> str:
+        return "done event" if end is self.done_item else "error event"
+
+    def after_end(self) -> str:
+        """What arrived after the done or error event that was read, as a phrase ('' if
+        nothing did, or the end was not read)."""
+        end = self.done_item or self.error_item
+        extra = 0 if end is None else self.arrived_count - 1 - end.index
+        if extra <= 0:
+            return ""
+        first = end.index + 1
+        shown = f": {self.transcript[first].summary()}" if first < len(self.transcript) else ""
+        return (f"got {extra} item{'' if extra == 1 else 's'} after the {self._end_word(end)} "
+                f"of stream '{self.name}'{shown}")
 
     async def _receive_batch(self, timeout: float | None) -> list[StreamItem]:
         try:

@@ -61,6 +61,7 @@ class Target:
         self.task_group: Any = None
         self._stack: contextlib.AsyncExitStack | None = None
         self._asgi: StreamingASGITransport | None = None
+        self.lifespan: Lifespan | None = None
         self._urls: dict[str, httpx.URL] = {}
 
     @property
@@ -116,6 +117,15 @@ class Target:
         if stack is not None:
             await stack.aclose()
 
+    def work_left(self) -> list[str]:
+        """After the app's shutdown: the free tasks its requests or its lifespan started
+        that are still running. They are cancelled, so nothing of the app runs on."""
+        told = self.tracker.work_left() if self.tracker is not None else []
+        if self.lifespan is not None:
+            told += self.lifespan.starter.running()
+            self.lifespan.starter.cancel_running()
+        return told
+
     async def _open(self, stack: contextlib.AsyncExitStack) -> None:
         opts = self.options
         client_args: dict[str, Any] = {"headers": opts.headers, "timeout": opts.timeout,
@@ -135,6 +145,7 @@ class Target:
                     shutdown_timeout=opts.shutdown_timeout,
                 )
                 await stack.enter_async_context(lifespan)
+                self.lifespan = lifespan
                 self._asgi = StreamingASGITransport(
                     lifespan.app,
                     buffer_size=opts.buffer_size,
@@ -153,6 +164,7 @@ class Target:
                     shutdown_timeout=opts.shutdown_timeout,
                 )
                 await stack.enter_async_context(server)
+                self.lifespan = server.lifespan
                 self.base_url = server.base_url
                 client = httpx.AsyncClient(base_url=self.base_url, **client_args)
             else:

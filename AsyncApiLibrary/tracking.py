@@ -15,6 +15,8 @@ from typing import Any
 
 import anyio
 
+from .tasks import STARTER, Starter
+
 REQUEST_ID_HEADER = "x-asyncapi-request-id"
 _HEADER_BYTES = REQUEST_ID_HEADER.encode()
 
@@ -31,6 +33,7 @@ class RequestRecord:
     outcome: str = "running"  # running | returned | raised | cancelled
     reported: bool = False  # already blamed on the test that made it: never again
     ended: anyio.Event = field(default_factory=anyio.Event)
+    starter: Starter | None = None  # the free tasks the request started
 
     @property
     def running(self) -> bool:
@@ -43,6 +46,7 @@ class RequestTracker:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.records: dict[str, RequestRecord] = {}
+        self.started: list[Starter] = []  # requests that started free tasks
 
     def __getattr__(self, name: str) -> Any:
         # Let callers reach the wrapped app's attributes (``dependency_overrides`` etc.).
@@ -55,14 +59,36 @@ class RequestTracker:
     def forget(self, request_id: str) -> None:
         self.records.pop(request_id, None)
 
+    def work_left(self) -> list[str]:
+        """Free tasks requests started that are still running; they are cancelled, and
+        forgotten once told."""
+        told = [phrase for starter in self.started for phrase in starter.running()]
+        for starter in self.started:
+            starter.cancel_running()
+        self.started.clear()
+        return told
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        request_id = _request_id(scope) if scope["type"] == "http" else None
-        if request_id is None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        record = RequestRecord(request_id, scope["method"], scope["path"])
-        self.records[request_id] = record
+        starter = Starter(f"{scope['method']} {scope['path']}")
+        token = STARTER.set(starter)
+        try:
+            request_id = _request_id(scope)
+            if request_id is None:
+                await self.app(scope, receive, send)
+            else:
+                await self._tracked(request_id, starter, scope, receive, send)
+        finally:
+            STARTER.reset(token)
+            if starter.tasks:
+                self.started.append(starter)
 
+    async def _tracked(self, request_id: str, starter: Starter, scope: dict[str, Any],
+                       receive: Any, send: Any) -> None:
+        record = RequestRecord(request_id, scope["method"], scope["path"], starter=starter)
+        self.records[request_id] = record
         try:
             await self.app(scope, receive, send)
             record.outcome = "returned"

@@ -48,6 +48,14 @@ async def wait_for_cleanup(
             f"The server did not finish {stream.label} by itself; it ended only when the "
             "library cancelled it after the disconnect grace period."
         )
+    if record.starter is not None:
+        await record.starter.wait_running(deadline - time.perf_counter())
+        work = record.starter.running()
+        if work:
+            raise ExpectationFailed(
+                f"The server finished {stream.label} but left work running after it, still "
+                f"running at the {timeout:g} s deadline: {'; '.join(work)}."
+            )
     leftover: list[str] = []
     for fake in fakes:
         remaining = max(deadline - time.perf_counter(), 0.0)

@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 
 from ..streams import LiveStream
+from ..tasks import Starter
 from ..tracking import RequestRecord
 
 
@@ -53,7 +54,7 @@ def ending_handlers(streams: Iterable[LiveStream], trackers: Iterable[Any]) -> l
 
 
 async def settle_disconnects(records: list[RequestRecord], streams: list[LiveStream],
-                             limit: float) -> None:
+                             limit: float, starters: Iterable[Starter] = ()) -> None:
     """Give handlers and streams a moment (up to ``limit`` seconds) to finish.
 
     A handler finishes a little after its stream does: after a disconnect, which reaches a
@@ -61,8 +62,10 @@ async def settle_disconnects(records: list[RequestRecord], streams: list[LiveStr
     its ``finally`` closes upstream connections before the body ends. Only what is still
     running after this is a leftover.
     """
-    with anyio.move_on_after(limit):
+    with anyio.move_on_after(limit) as scope:
         for record in records:
             await record.ended.wait()
         for stream in streams:
             await stream.body_done()
+        for starter in starters:  # a close fired and forgotten usually ends soon
+            await starter.wait_running(scope.deadline - anyio.current_time())

@@ -9,7 +9,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
-from ..arguments import build_request, seconds
+from ..arguments import Duration, build_request, seconds
 from ..errors import ExpectationFailed
 from ..results import CleanupResult
 from .base import LibraryComponent
@@ -21,7 +21,7 @@ class CleanupKeywords(LibraryComponent):
     """Wait, with a deadline, until the server has finished with what the test left."""
 
     @keyword(tags=TAGS)
-    def expect_cleanup(self, timeout: timedelta = timedelta(seconds=2),
+    def expect_cleanup(self, timeout: Duration = timedelta(seconds=2),
                        stream: str | None = None) -> CleanupResult:
         """Waits until the server has finished with the stream's request; fails at ``timeout``.
 
@@ -52,8 +52,8 @@ class CleanupKeywords(LibraryComponent):
         path: str,
         field: str,
         expected: Any,
-        timeout: timedelta = timedelta(seconds=5),
-        interval: timedelta = timedelta(milliseconds=50),
+        timeout: Duration = timedelta(seconds=5),
+        interval: Duration = timedelta(milliseconds=50),
         alias: str | None = None,
     ) -> Any:
         """Polls ``GET path`` until JSON ``field`` equals ``expected``; fails at ``timeout``.

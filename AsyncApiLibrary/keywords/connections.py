@@ -10,7 +10,7 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 
 from .. import core
-from ..arguments import build_request, seconds
+from ..arguments import Duration, build_request, seconds
 from ..context import OpenClient
 from ..errors import DeadlineExceeded, UsageError
 from ..masking import secret_value
@@ -31,9 +31,10 @@ class ConnectionKeywords(LibraryComponent):
         alias: str | None = None,
         headers: dict[str, str] | None = None,
         token: Secret | str | None = None,
-        timeout: timedelta | None = None,
+        timeout: Duration | None = None,
         buffer_size: int | None = None,
-        disconnect_grace: timedelta = timedelta(seconds=5),
+        disconnect_grace: Duration = timedelta(seconds=5),
+        loop_block_limit: Duration | None = None,
     ) -> str:
         """Starts the ASGI ``app`` and opens a client to it. Returns the alias.
 
@@ -46,6 +47,7 @@ class ConnectionKeywords(LibraryComponent):
         | ``timeout`` | Default deadline of this client's keywords (library default 10 s); it bounds the app's startup too. |
         | ``buffer_size`` | How many received body parts may wait unread, between app and client (in-process) and between the pump and the reader of a stream; a small value makes a slow reader slow the app down. |
         | ``disconnect_grace`` | In-process: how long the app may run after a disconnect before it is cancelled (which `Expect Cleanup` reports as a leak). |
+        | ``loop_block_limit`` | If given, every test in which the app blocks the event loop for longer than this is reported at its end, as the library's ``leak_check`` says (``warn`` or ``fail``), naming the blocking line; see `Event Loop Should Not Have Been Blocked Longer Than`. |
 
         The app's startup (lifespan) runs before this keyword returns; its shutdown runs in
         `Close Client` or `Close All Clients`. The opened client becomes the current one.
@@ -53,9 +55,13 @@ class ConnectionKeywords(LibraryComponent):
         Example:
         | `Open App` | sample_app.main:app | mode=${MODE} | alias=gateway |
         """
-        return self._open(
+        limit = None if loop_block_limit is None else seconds(
+            loop_block_limit, 0.1, "Loop block limit")
+        alias = self._open(
             app, mode, alias, headers, token, timeout, buffer_size, disconnect_grace
         )
+        self.ctx.clients.get(alias).loop_block_limit = limit
+        return alias
 
     @keyword(tags=TAGS)
     def open_url(
@@ -64,7 +70,7 @@ class ConnectionKeywords(LibraryComponent):
         alias: str | None = None,
         headers: dict[str, str] | None = None,
         token: Secret | str | None = None,
-        timeout: timedelta | None = None,
+        timeout: Duration | None = None,
     ) -> str:
         """Opens a client for a service that is already running at ``url``. Returns the alias.
 
@@ -106,6 +112,8 @@ class ConnectionKeywords(LibraryComponent):
             disconnect_grace=seconds(grace, 5.0, "Disconnect grace"),
         )
         target = Target(alias, ref, options)
+        if mode != "url":
+            ctx.runtime.watch()  # the app runs on the library's loop: watch it for blocks
         closer = ctx.enter(target)
         ctx.clients.add(alias, OpenClient(target, closer, ctx.in_test))
         logger.info(f"Opened {target.describe()} at {target.base_url}.")
@@ -170,7 +178,7 @@ class ConnectionKeywords(LibraryComponent):
 
     @keyword(tags=TAGS)
     def wait_until_service_is_up(self, path: str = "/health",
-                                 timeout: timedelta = timedelta(seconds=15),
+                                 timeout: Duration = timedelta(seconds=15),
                                  alias: str | None = None) -> None:
         """Waits until ``GET path`` of the client's service answers with a status below 500.
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 import anyio
+from robot.api import logger
 from robot.api.deco import keyword
 
-from ..arguments import seconds
-from ..errors import ExpectationFailed
+from ..arguments import Duration, seconds
+from ..errors import ExpectationFailed, UsageError
 from ..fakes import FakeCall
 from .base import LibraryComponent
 
@@ -92,7 +94,7 @@ class FakeCheckKeywords(LibraryComponent):
                 )
 
     @keyword(tags=TAGS)
-    def wait_until_fake_is_called(self, count: int = 1, timeout: timedelta | None = None,
+    def wait_until_fake_is_called(self, count: int = 1, timeout: Duration | None = None,
                                   fake: str | None = None) -> None:
         """Waits until the app has called the fake ``count`` times in all; fails at ``timeout``.
 
@@ -108,7 +110,7 @@ class FakeCheckKeywords(LibraryComponent):
             )
 
     @keyword(tags=TAGS)
-    def fake_should_be_closed(self, timeout: timedelta = timedelta(seconds=1),
+    def fake_should_be_closed(self, timeout: Duration = timedelta(seconds=1),
                               fake: str | None = None) -> None:
         """Fails unless every streamed call on the fake is closed within ``timeout``.
 
@@ -125,7 +127,7 @@ class FakeCheckKeywords(LibraryComponent):
             )
 
     @keyword(tags=TAGS)
-    def fake_should_have_been_cancelled(self, timeout: timedelta = timedelta(seconds=1),
+    def fake_should_have_been_cancelled(self, timeout: Duration = timedelta(seconds=1),
                                         fake: str | None = None) -> None:
         """Fails unless the fake's last call was cancelled (e.g. by a client disconnect) within ``timeout``.
 
@@ -143,6 +145,49 @@ class FakeCheckKeywords(LibraryComponent):
                 f"Expected the fake's call {last.describe()} to be cancelled, but it ended "
                 f"as '{last.outcome}'."
             )
+
+
+    @keyword(tags=TAGS)
+    def fake_should_have_been_cancelled_within(self, bound: Duration,
+                                               stream: str | None = None,
+                                               fake: str | None = None) -> float:
+        """Fails unless the fake's last call was cancelled within ``bound`` of the stream's disconnect.
+
+        Measures from `Disconnect Client` to the moment the call saw its cancellation, and
+        returns that latency in milliseconds. An app that defers the cancellation (a
+        shielded read that only ends at the upstream's own deadline) fails here even when
+        that deadline is a few seconds away, where `Fake Should Have Been Cancelled`, which
+        waits up to its timeout from the moment it is called, would pass.
+
+        Example:
+        | `Disconnect Client` |
+        | `Fake Should Have Been Cancelled Within` | 200ms |
+        """
+        target = self.ctx.fake(fake)
+        chosen = self.stream(stream)
+        limit = seconds(bound, 0.2, "Bound")
+        if chosen.disconnected_at is None:
+            raise UsageError(
+                f"Stream '{chosen.name}' has not been disconnected; use 'Disconnect Client' "
+                "first, so that there is a moment to measure from."
+            )
+        if not target.calls:
+            raise ExpectationFailed("Expected the fake to have been cancelled, but it was never called.")
+        last = target.calls[-1]
+        left = chosen.disconnected_at + limit - time.perf_counter()
+        if left > 0:
+            self.run(_wait_finished, last, left, deadline=left)
+        took = None if last.cancelled_at is None else last.cancelled_at - chosen.disconnected_at
+        if took is None or took > limit:
+            what = (f"it was cancelled only {took * 1000:.1f} ms after it" if took is not None
+                    else f"it was not cancelled by then (it is '{last.outcome}')")
+            raise ExpectationFailed(
+                f"Expected the fake's call {last.describe()} to be cancelled within "
+                f"{limit * 1000:g} ms of the disconnect of stream '{chosen.name}', but {what}."
+            )
+        logger.info(f"The fake's call {last.describe()} was cancelled {took * 1000:.1f} ms "
+                    f"after the disconnect (bound {limit * 1000:g} ms).")
+        return took * 1000
 
 
 def _times(count: int) -> str:

@@ -9,6 +9,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
+from ..arguments import Duration
 from ..errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from ..items import StreamItem, matches_pattern
 from ..jsonpath import lookup
@@ -36,7 +37,7 @@ class ReadingKeywords(LibraryComponent):
         return item
 
     @keyword(tags=TAGS)
-    def read_next_chunk(self, timeout: timedelta | None = None,
+    def read_next_chunk(self, timeout: Duration | None = None,
                         stream: str | None = None) -> StreamItem:
         """Returns the next chunk (``raw``), line (``lines``) or event (``sse``) of the stream.
 
@@ -52,7 +53,7 @@ class ReadingKeywords(LibraryComponent):
         return self._read(self.stream(stream), timeout)
 
     @keyword(tags=TAGS)
-    def read_next_event(self, timeout: timedelta | None = None,
+    def read_next_event(self, timeout: Duration | None = None,
                         stream: str | None = None) -> StreamItem:
         """Returns the next SSE event: ``${event.event}``, ``${event.data}``, ``${event.id}``, ``${event.json}``.
 
@@ -73,7 +74,7 @@ class ReadingKeywords(LibraryComponent):
 
     @keyword(tags=TAGS)
     def expect_event(self, name: str, data: str | None = None,
-                     timeout: timedelta | None = None, stream: str | None = None) -> StreamItem:
+                     timeout: Duration | None = None, stream: str | None = None) -> StreamItem:
         """Reads the next event and fails unless its name matches ``name`` (and data equals ``data``).
 
         ``name`` is a glob pattern (``tok*``) or ``regexp:...``.
@@ -91,7 +92,7 @@ class ReadingKeywords(LibraryComponent):
         return item
 
     @keyword(tags=TAGS)
-    def expect_events_in_order(self, *names: str, timeout: timedelta | None = None,
+    def expect_events_in_order(self, *names: str, timeout: Duration | None = None,
                                stream: str | None = None) -> list[StreamItem]:
         """Reads one item per expected name and fails at the first that does not match.
 
@@ -118,7 +119,44 @@ class ReadingKeywords(LibraryComponent):
         return items
 
     @keyword(tags=TAGS)
-    def expect_done_event(self, timeout: timedelta | None = None,
+    def expect_exactly_these_events(self, *names: str, timeout: Duration | None = None,
+                                    stream: str | None = None) -> list[StreamItem]:
+        """Reads one item per expected name, then fails unless the stream ends with nothing more.
+
+        The whole sequence, nothing less and nothing more: ``names`` are matched one per
+        item as in `Expect Events In Order`, and after the last one the stream must end
+        (within ``timeout``) without another item. Returns the items read.
+
+        Example:
+        | `Expect Exactly These Events` | start | token | token | done |
+        """
+        items = self.expect_events_in_order(*names, timeout=timeout, stream=stream)
+        chosen = self.stream(stream)
+        limit = self.stream_timeout(chosen, timeout)
+        ended = self.run(chosen.wait_ended, limit, deadline=limit)
+        extra = chosen.arrived_count - chosen.delivered_count
+        if extra > 0:
+            first = chosen.delivered_count
+            shown = (f"; the first: {chosen.transcript[first].summary()}"
+                     if first < len(chosen.transcript) else "")
+            raise ExpectationFailed(
+                f"Expected exactly {len(names)} events on stream '{chosen.name}' "
+                f"({', '.join(names)}), but {extra} more arrived after them{shown}."
+            )
+        if not ended:
+            raise ExpectationFailed(
+                f"Expected stream '{chosen.name}' to end after its {len(names)} expected "
+                f"events, but it was still open {limit:g} s later."
+            )
+        if chosen.state == "failed":
+            raise StreamFailure(
+                f"Stream '{chosen.name}' broke after its {len(names)} expected events: "
+                f"{type(chosen.error).__name__}: {chosen.error}."
+            )
+        return items
+
+    @keyword(tags=TAGS)
+    def expect_done_event(self, timeout: Duration | None = None,
                           stream: str | None = None) -> list[StreamItem]:
         """Reads until the done event and returns the items read before it.
 
@@ -152,7 +190,7 @@ class ReadingKeywords(LibraryComponent):
             raise DeadlineExceeded(f"Expected {goal} ({chosen.done}), but: {exc}") from None
 
     @keyword(tags=TAGS)
-    def expect_error_event(self, timeout: timedelta | None = None,
+    def expect_error_event(self, timeout: Duration | None = None,
                            stream: str | None = None) -> StreamItem:
         """Reads until an ``error`` event and returns it; fails if done or the end comes first.
 
@@ -175,7 +213,7 @@ class ReadingKeywords(LibraryComponent):
             items.append(item)
 
     @keyword(tags=TAGS)
-    def read_until_done(self, timeout: timedelta | None = None,
+    def read_until_done(self, timeout: Duration | None = None,
                         stream: str | None = None) -> list[StreamItem]:
         """Reads everything up to the done event in one keyword and returns the items before it.
 
@@ -191,7 +229,7 @@ class ReadingKeywords(LibraryComponent):
         return items
 
     @keyword(tags=TAGS)
-    def count_until_done(self, timeout: timedelta | None = None,
+    def count_until_done(self, timeout: Duration | None = None,
                          stream: str | None = None) -> int:
         """Reads everything up to the done event and returns how many items came before it.
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
-from ..arguments import build_request, json_value, seconds
+from ..arguments import Duration, build_request, json_value, seconds
 from ..core.exchange import ELAPSED
 from ..display import clip
 from ..httpclient import httpx
@@ -33,7 +32,7 @@ class RequestKeywords(LibraryComponent):
         data: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
-        timeout: timedelta | None = None,
+        timeout: Duration | None = None,
         alias: str | None = None,
     ) -> ApiResponse:
         """Sends one request and returns the response once its body has arrived.
@@ -92,7 +91,7 @@ class RequestKeywords(LibraryComponent):
         message: str,
         path: str = "/chat",
         field: str = "message",
-        timeout: timedelta | None = None,
+        timeout: Duration | None = None,
         alias: str | None = None,
         **fields: Any,
     ) -> ApiResponse:
@@ -115,7 +114,7 @@ class RequestKeywords(LibraryComponent):
         messages: list[str],
         path: str = "/chat",
         field: str = "message",
-        timeout: timedelta | None = None,
+        timeout: Duration | None = None,
         alias: str | None = None,
     ) -> list[ApiResponse]:
         """Posts every message at once from one keyword and returns the responses in order.

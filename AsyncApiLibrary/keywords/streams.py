@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -11,7 +10,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
-from ..arguments import build_request, json_value, seconds
+from ..arguments import Duration, build_request, json_value, seconds
 from ..errors import ExpectationFailed, StreamFailure, UsageError
 from ..items import DoneRule, StreamFormat
 from ..results import ApiResponse
@@ -43,7 +42,7 @@ class StreamKeywords(LibraryComponent):
         format: StreamFormat = "sse",
         done: str | None = None,
         name: str | None = None,
-        timeout: timedelta | None = None,
+        timeout: Duration | None = None,
         alias: str | None = None,
     ) -> str:
         """Opens a streaming request and returns the stream's name once headers arrived.
@@ -86,6 +85,7 @@ class StreamKeywords(LibraryComponent):
             buffer_size=target.options.buffer_size,
             request_id=request_id,
             client=client,
+            in_test=ctx.in_test,
         )
         limit = seconds(timeout, target.options.timeout)
         stream = self.run(core.open_stream, target, make_stream, limit, deadline=limit)
@@ -128,7 +128,7 @@ class StreamKeywords(LibraryComponent):
                                  done=done, name=name, alias=alias)
 
     @keyword(tags=TAGS)
-    def stream_should_have_ended(self, timeout: timedelta | None = None,
+    def stream_should_have_ended(self, timeout: Duration | None = None,
                                  stream: str | None = None) -> None:
         """Fails unless the server finishes sending within ``timeout`` (default 1 s).
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from robot.api.deco import keyword
 
 from .. import core
-from ..arguments import seconds
+from ..arguments import Duration, seconds
 from ..errors import ExpectationFailed
 from .base import LibraryComponent
 
@@ -18,7 +16,7 @@ class TimingKeywords(LibraryComponent):
     """Bounds on the first item's arrival and on the gaps between items."""
 
     @keyword(tags=TAGS)
-    def first_chunk_should_arrive_within(self, bound: timedelta,
+    def first_chunk_should_arrive_within(self, bound: Duration,
                                          stream: str | None = None) -> float:
         """Fails unless the first item arrived within ``bound`` of sending the request.
 
@@ -40,7 +38,7 @@ class TimingKeywords(LibraryComponent):
         return first
 
     @keyword(tags=TAGS)
-    def largest_gap_should_be_below(self, bound: timedelta, stream: str | None = None) -> float:
+    def largest_gap_should_be_below(self, bound: Duration, stream: str | None = None) -> float:
         """Fails if any two consecutive items so far arrived more than ``bound`` apart.
 
         Returns the largest gap in milliseconds.

@@ -59,7 +59,7 @@ Zero Timeout
 Unparseable Timeout
     Open App    sample_app.main:app
     Run Keyword And Expect Error
-    ...    ValueError: Argument 'timeout' got value 'soon' that cannot be converted to timedelta or None.
+    ...    ValueError: Argument 'timeout' got value 'soon' that cannot be converted to float, timedelta or None.
     ...    Send Request    GET    /health    timeout=soon
 
 Path Without Slash

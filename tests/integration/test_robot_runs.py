@@ -216,3 +216,22 @@ def test_a_start_cut_by_robots_timeout_leaves_nothing_running(tmp_path, mode):
     assert tests["The Cut Start Was Cancelled"].status == "PASS", tests["The Cut Start Was Cancelled"].message
     assert done.returncode == 1
     assert not [n for n in NOISE if n in done.stderr], done.stderr
+
+
+@pytest.mark.parametrize("mode", ["in-process", "server"])
+def test_what_python_notices_is_reported_against_the_test_that_caused_it(tmp_path, mode):
+    done, result = run_robot(tmp_path, "notices.robot", f"MODE:{mode}")
+    tests = by_name(result)
+    expected = {
+        "Forgets An Await": "made Python report RuntimeWarning: coroutine 'notify_upstream' was never awaited",
+        "Leaves A Task Exception Unretrieved": "made Python report Task exception was never retrieved",
+        "Leaves A Socket Unclosed": "made Python report ResourceWarning: unclosed <socket.socket",
+        "Has A Finalizer That Raises": "made Python report RuntimeError: the session could not be closed was raised where nothing could catch it",
+        "Reads To A Done Event That Is Not The End": "got 1 item after the done event of stream 'sloppy': event 2 'token': 'late'",
+        "Leaves A Task Running After Its Request": "left work running after its request: task _close_upstream() (started at tests/integration/careless_app.py:",
+    }
+    for name, told in expected.items():
+        assert tests[name].status == "FAIL", name
+        assert tests[name].message.startswith(f"Test '{name}' {told}"), tests[name].message
+    assert tests["Is Careful"].status == "PASS", tests["Is Careful"].message
+    assert done.returncode == len(expected)

@@ -6,6 +6,7 @@ import anyio
 import pytest
 
 from AsyncApiLibrary.core import read_until_done
+from AsyncApiLibrary.errors import ExpectationFailed
 from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.items import DoneRule
 from AsyncApiLibrary.streams import LiveStream
@@ -29,20 +30,22 @@ async def _stream(parts: list[bytes], keep_reading, headers=()):
             await stream.release()
 
 
-async def test_everything_up_to_done_once_in_order_and_what_follows_stays_readable():
+async def test_everything_up_to_done_once_in_order_and_what_follows_is_not_swallowed():
     # Two events in one body part, then done and a straggler together in another.
     parts = [b"data: a\n\ndata: b\n\n", b"data: c\n\n",
              b"event: done\ndata: {}\n\nevent: late\ndata: z\n\n"]
 
     async def read(stream):
         items = await read_until_done(stream, 5)
-        straggler = await stream.next_item(1)
-        return items, straggler
+        with pytest.raises(ExpectationFailed) as straggler:  # nothing may follow the end
+            await stream.next_item(1)
+        return items, str(straggler.value)
 
     stream, (items, straggler) = await _stream(parts, read)
     assert [item.data for item in items] == ["a", "b", "c"]
     assert [item.index for item in items] == [0, 1, 2]
-    assert (straggler.event, straggler.data) == ("late", "z")
+    assert "sent event 4 'late': 'z' after its done event" in straggler
+    assert stream.after_end() == "got 1 item after the done event of stream 's': event 4 'late': 'z'"
     assert stream.delivered_count == 5 and stream.done_seen
     assert [item.index for item in stream.recent] == [0, 1, 2, 3, 4]
 

@@ -38,10 +38,10 @@ def test_a_disconnected_handler_is_a_leftover_only_if_it_outlasts_the_settle_dea
     app = SlowCleanup()
     real_wait = core.settle_disconnects
 
-    async def settle(records, streams, limit):
+    async def settle(records, streams, limit, starters=()):
         if released_while_settling:
             app.release.set()  # the handler finishes while the check waits for it
-        await real_wait(records, streams, limit)
+        await real_wait(records, streams, limit, starters)
 
     monkeypatch.setattr(core, "settle_disconnects", settle)
     monkeypatch.setattr(context_module, "SETTLE", 2.0 if released_while_settling else 0.01)
