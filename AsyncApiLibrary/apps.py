@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 from typing import Any
 
 from .errors import AppLoadError, UsageError
 
-_PATH = re.compile(r"^(?P<module>[A-Za-z_][\w.]*):(?P<attr>[A-Za-z_][\w.]*)(?P<call>\(\))?$")
+_PATH = re.compile(
+    r"^(?P<module>[A-Za-z_][\w.]*):(?P<attr>[A-Za-z_][\w.]*)(?P<call>\((?P<args>.*)\))?$", re.S)
 
 
 def load_app(import_path: Any) -> Any:
@@ -50,8 +52,9 @@ def import_object(import_path: Any, what: str) -> Any:
                 f"Module '{module_name}' has no attribute '{attr_path}' (from '{import_path}')."
             ) from None
     if match["call"]:
+        args, kwargs = _call_arguments(match["args"], import_path, what)
         try:
-            target = target()
+            target = target(*args, **kwargs)
         except (Exception, SystemExit) as exc:
             raise AppLoadError(
                 f"The {what} factory '{import_path}' raised {type(exc).__name__}: {exc}."
@@ -60,6 +63,25 @@ def import_object(import_path: Any, what: str) -> Any:
         kind = "an ASGI app" if what == "app" else f"a callable {what}"
         raise AppLoadError(f"'{import_path}' is not {kind}; it is a {type(target).__name__}.")
     return target
+
+
+def _call_arguments(text: str, import_path: str, what: str) -> tuple[list, dict]:
+    """The literal arguments of ``factory(1, debug=True)``: Python literals only."""
+    if not text.strip():
+        return [], {}
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        assert isinstance(call, ast.Call)
+        args = [ast.literal_eval(arg) for arg in call.args]
+        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
+        if len(kwargs) != len(call.keywords):
+            raise ValueError("** arguments")
+    except (SyntaxError, ValueError, AssertionError, TypeError):
+        raise UsageError(
+            f"The arguments of the {what} factory '{import_path}' must be Python literals, "
+            "as in 'package.module:create_app(debug=True, workers=2)'."
+        ) from None
+    return args, kwargs
 
 
 def unwrap_app(app: Any) -> Any:

@@ -58,6 +58,21 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
+def chat_body(message: str | None, field: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body of a chat: ``{field: message}`` and the extra fields, each read as a
+    JSON value (``messages=[{"role": "user", "content": "hi"}]``, ``stream=true``,
+    ``max_tokens=5``); without a message, ``messages`` must be given."""
+    body = {name: json_value(value) for name, value in fields.items()}
+    if message is not None:
+        body[field] = message
+    elif "messages" not in body:
+        raise UsageError(
+            "Give a message, or the whole conversation as messages=[{\"role\": \"user\", "
+            "\"content\": \"...\"}]."
+        )
+    return body
+
+
 def build_request(target: Target, method: str, path: str, json_body: Any = None,
                   data: Any = None, params: Any = None, headers: Any = None) -> httpx.Request:
     """The request a keyword sends, after checking what a user could get wrong.

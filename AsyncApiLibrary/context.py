@@ -13,9 +13,9 @@ from robot.api import logger
 
 from . import core
 from .applog import AppLogCollector
+from .conventions import DoneRule, ErrorRule
 from .errors import ExpectationFailed, UsageError
 from .fakes import FakeUpstream
-from .items import DoneRule
 from .masking import Masker
 from .noticeboard import Noticeboard
 from .owner import Owner, open_owned
@@ -36,6 +36,7 @@ class Settings:
 
     timeout: float = 10.0
     done: DoneRule = field(default_factory=lambda: DoneRule("event", "done"))
+    error: ErrorRule = field(default_factory=lambda: ErrorRule("event", "error"))
     buffer_size: int = 64
     leak_check: LeakCheck = "warn"
 

@@ -1,4 +1,4 @@
-"""What a stream delivers: items (chunks, lines, events) and the rule that says "done"."""
+"""What a stream delivers: items (chunks, lines, events), and matching them by name."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .conventions import DoneRule  # re-exported: stream items and their done rule
 from .display import short
 from .errors import ExpectationFailed, UsageError
 from .masking import mask
 
 StreamFormat = Literal["sse", "lines", "raw"]
+__all__ = ["DoneRule", "ReadItems", "StreamFormat", "StreamItem", "matches_pattern"]
 
 _MISSING = object()
 
@@ -25,7 +27,7 @@ class StreamItem:
     """
 
     index: int
-    kind: Literal["chunk", "line", "event"]
+    kind: Literal["chunk", "line", "event", "end"]  # "end": a stream that simply ended
     data: str
     arrived: float
     offset_ms: float = 0.0
@@ -65,6 +67,8 @@ class StreamItem:
         return f"{self.kind} {self.index}"
 
     def summary(self) -> str:
+        if self.kind == "end":
+            return "the end of the stream"
         label = f"{self.kind} {self.index}"
         if self.kind == "event":
             label += f" '{self.event}'"
@@ -74,34 +78,6 @@ class StreamItem:
         return mask(self.summary())
 
     __repr__ = __str__  # how Robot shows it in a list or an assignment line
-
-
-@dataclass(frozen=True)
-class DoneRule:
-    """How a stream says it is finished: an event name, or a data sentinel."""
-
-    kind: Literal["event", "data"]
-    value: str
-
-    @classmethod
-    def parse(cls, text: str) -> DoneRule:
-        spec = str(text).strip()
-        if spec.lower() == "openai":
-            return cls("data", "[DONE]")
-        kind, colon, value = spec.partition(":")
-        if colon and kind in ("event", "data") and value:
-            return cls(kind, value)  # type: ignore[arg-type]
-        raise UsageError(
-            f"Done convention '{text}' is unknown; use 'event:NAME', 'data:TEXT' or 'openai'."
-        )
-
-    def matches(self, item: StreamItem) -> bool:
-        if self.kind == "data":
-            return item.data.strip() == self.value
-        return item.name == self.value
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.value}"
 
 
 def matches_pattern(item: StreamItem, pattern: str) -> bool:
@@ -118,3 +94,16 @@ def matches_pattern(item: StreamItem, pattern: str) -> bool:
             ) from None
     return fnmatchcase(name, pattern)
 
+
+
+class ReadItems(list):
+    """The items read up to a stream's done event; ``done`` is the done event itself (it
+    often carries usage or the final message). In Robot: ``${items.done.json}``."""
+
+    done: StreamItem | None = None
+
+    @classmethod
+    def up_to(cls, items: list[StreamItem], done: StreamItem | None) -> ReadItems:
+        read = cls(items)
+        read.done = done
+        return read

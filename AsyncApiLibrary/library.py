@@ -13,14 +13,15 @@ from typing import Any
 
 from .arguments import Duration, seconds
 from .context import LeakCheck, LibraryContext, Settings
+from .conventions import DoneRule, ErrorRule
 from .errors import UsageError
-from .items import DoneRule
 from .keywords.cleanup import CleanupKeywords
 from .keywords.connections import ConnectionKeywords
 from .keywords.detectors import DetectorKeywords
 from .keywords.fake_checks import FakeCheckKeywords
 from .keywords.fake_scripts import FakeScriptKeywords
 from .keywords.fakes import FakeKeywords
+from .keywords.llm import LlmKeywords
 from .keywords.reading import ReadingKeywords
 from .keywords.requests import RequestKeywords
 from .keywords.responses import ResponseKeywords
@@ -31,8 +32,8 @@ from .masking import masked_failures
 from .version import __version__
 
 COMPONENTS = (ConnectionKeywords, RequestKeywords, ResponseKeywords, StreamKeywords,
-              ReadingKeywords, TimingKeywords, CleanupKeywords, DetectorKeywords, FakeKeywords,
-              FakeScriptKeywords, FakeCheckKeywords)
+              ReadingKeywords, TimingKeywords, LlmKeywords, CleanupKeywords, DetectorKeywords,
+              FakeKeywords, FakeScriptKeywords, FakeCheckKeywords)
 
 
 class AsyncApiLibrary:
@@ -185,6 +186,7 @@ class AsyncApiLibrary:
         self,
         timeout: Duration = timedelta(seconds=10),
         done: str = "event:done",
+        error: str = "event:error",
         buffer_size: int = 64,
         leak_check: LeakCheck = "warn",
     ) -> None:
@@ -192,7 +194,8 @@ class AsyncApiLibrary:
 
         | =Argument= | =Meaning= |
         | ``timeout`` | Default deadline of every keyword that waits. |
-        | ``done`` | Default done convention: ``event:NAME``, ``data:TEXT`` or ``openai``. |
+        | ``done`` | Default done convention: ``event:NAME``, ``data:TEXT``, ``openai`` (``data: [DONE]``) or ``end`` (the stream simply ends). |
+        | ``error`` | Default error convention: ``event:NAME``, ``openai`` (a JSON chunk with an ``error`` key) or ``json:PATH`` (a JSON chunk with that field). |
         | ``buffer_size`` | Default number of received body parts that may wait unread (see `Open App`). |
         | ``leak_check`` | What to do about streams, fakes and clients a test leaves behind: ``warn`` (log a warning and close them), ``fail`` (fail the test) or ``off``. |
 
@@ -204,6 +207,7 @@ class AsyncApiLibrary:
         self.ctx = LibraryContext(Settings(
             timeout=seconds(timeout, 10.0),
             done=DoneRule.parse(done),
+            error=ErrorRule.parse(error),
             buffer_size=buffer_size,
             leak_check=leak_check,
         ))

@@ -93,6 +93,11 @@ class Masker:
                 shown[name] = mask(value)
         return shown
 
+    @staticmethod
+    def is_credential(name: str) -> bool:
+        """True for a header that carries a credential (its value is never shown)."""
+        return _sensitive(name)
+
     def learn(self, headers: Iterable[tuple[str, str]]) -> None:
         """Remember the credentials in ``headers`` without rendering them for the log."""
         for name, value in headers:

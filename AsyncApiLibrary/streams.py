@@ -14,9 +14,10 @@ from typing import Any
 
 import anyio
 
+from .conventions import DoneRule, ErrorRule
 from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
-from .items import DoneRule, StreamItem
+from .items import StreamItem
 from .lines import LineDecoder
 from .sse import SseDecoder
 
@@ -42,7 +43,7 @@ class LiveStream:
         *,
         fmt: str,
         done: DoneRule,
-        error_event: str = "error",
+        error_rule: ErrorRule = ErrorRule("event", "error"),
         buffer_size: int = 64,
         request_id: str = "",
         client: str = "",
@@ -52,7 +53,7 @@ class LiveStream:
         self.request = request
         self.fmt = fmt
         self.done = done
-        self.error_event = error_event
+        self.error_rule = error_rule
         self.request_id = request_id
         self.client = client  # the alias of the client that opened it
         self.in_test = in_test  # made in a test (let go at its end), not in a setup
@@ -73,6 +74,7 @@ class LiveStream:
         self.error_item: StreamItem | None = None  # the error event, once it was read
         self.logged = False
         self.cleanup: Any = None  # what Expect Cleanup observed, once it has
+        self.items_to_done: list[StreamItem] | None = None  # kept by the LLM keywords
         size = buffer_size if buffer_size > 0 else 0
         # Items travel in batches: everything decoded from one received body part. The
         # buffer bounds the batches waiting, as a socket's buffer bounds received parts.
@@ -255,8 +257,14 @@ class LiveStream:
                 f"the stream is still open ({self.seen_so_far()})."
             ) from None
         except anyio.EndOfStream:
+            if self.done.kind == "end" and self.error is None and self.done_item is None:
+                return self._deliver(self._end_item())  # the end is this stream's done
             raise self._ended_error() from None
         return self._deliver(item)
+
+    def _end_item(self) -> StreamItem:
+        now = time.perf_counter()
+        return StreamItem(self.arrived_count, "end", "", now, (now - self.sent_at) * 1000)
 
     def arrived_item(self) -> StreamItem | None:
         """The next item if it has already arrived, else None: no waiting, no loop trip.
@@ -283,7 +291,7 @@ class LiveStream:
             )
         if self.done.matches(item):
             self.done_item = item
-        elif item.name == self.error_event:
+        elif self.error_rule.matches(item):
             self.error_item = item
         return item
 

@@ -44,6 +44,8 @@ class TargetOptions:
     disconnect_grace: float = 5.0
     startup_timeout: float = 10.0
     shutdown_timeout: float = 5.0
+    done: Any = None  # the client's done convention (a DoneRule), if it has its own
+    error: Any = None  # and its error convention (an ErrorRule)
 
 
 class Target:

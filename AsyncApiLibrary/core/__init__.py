@@ -5,10 +5,10 @@ tests drive them directly, without Robot.
 """
 
 from .cleanup import wait_for_cleanup
-from .exchange import exchange, exchange_errors, gather, open_stream
+from .exchange import exchange, exchange_errors, gather, open_stream, open_streams
 from .leaks import ending_handlers, find_leftovers, mark_reported, settle_disconnects
 from .polling import poll_json_field, wait_until_up
-from .reading import count_until_done, read_until_done, wait_event
+from .reading import count_until_done, read_all_until_done, read_until_done, wait_event
 
 __all__ = [
     "count_until_done",
@@ -19,7 +19,9 @@ __all__ = [
     "gather",
     "mark_reported",
     "open_stream",
+    "open_streams",
     "poll_json_field",
+    "read_all_until_done",
     "read_until_done",
     "settle_disconnects",
     "wait_event",

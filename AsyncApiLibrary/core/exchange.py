@@ -98,3 +98,39 @@ async def open_stream(target: Target, make_stream: Callable[[], LiveStream],
         stream.discard()
         raise
     return stream
+
+
+async def open_streams(target: Target, makers: list[Callable[[], LiveStream]],
+                       limit: float) -> list[LiveStream]:
+    """Open every stream at once, under one deadline; all open, or none stays open."""
+    opened: list[LiveStream | None] = [None] * len(makers)
+
+    async def one(index: int) -> None:
+        opened[index] = await open_stream(target, makers[index], limit)
+
+    try:
+        with one_failure(len(makers), "streams could not be opened"):
+            async with anyio.create_task_group() as group:
+                for index in range(len(makers)):
+                    group.start_soon(one, index)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            for stream in opened:
+                if stream is not None:
+                    await stream.release()
+        raise
+    return [stream for stream in opened if stream is not None]
+
+
+@contextmanager
+def one_failure(total: int, what: str) -> Iterator[None]:
+    """Library errors of tasks run together become one: how many, and the first."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        errors = [e for e in group.exceptions if isinstance(e, AsyncApiError)]
+        if not errors or len(errors) != len(group.exceptions):
+            raise
+        if len(errors) == 1:
+            raise errors[0] from None
+        raise type(errors[0])(f"{len(errors)} of {total} {what}; the first: {errors[0]}") from None

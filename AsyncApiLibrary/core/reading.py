@@ -9,6 +9,7 @@ import anyio
 from ..errors import DeadlineExceeded, StreamFailure
 from ..items import StreamItem
 from ..streams import LiveStream
+from .exchange import one_failure
 
 
 async def read_until_done(stream: LiveStream, limit: float) -> list[StreamItem]:
@@ -26,7 +27,7 @@ async def count_until_done(stream: LiveStream, limit: float) -> int:
 async def _to_done(stream: LiveStream, limit: float,
                    keep: Callable[[StreamItem], None] | None) -> int:
     count = 0
-    error_event = stream.error_event
+    error_rule = stream.error_rule
     try:
         with anyio.fail_after(limit):
             while True:
@@ -34,7 +35,7 @@ async def _to_done(stream: LiveStream, limit: float,
                 item = stream.arrived_item() or await stream.next_item(None)
                 if item is stream.done_item:
                     return count
-                if item.name == error_event:
+                if error_rule.matches(item):
                     raise StreamFailure(
                         f"Expected the done event on stream '{stream.name}', but an error "
                         f"event arrived after {count} items: {item.summary()}."
@@ -54,3 +55,17 @@ async def wait_event(event: anyio.Event, limit: float) -> bool:
     with anyio.move_on_after(limit):
         await event.wait()
     return event.is_set()
+
+
+async def read_all_until_done(streams: list[LiveStream], limit: float) -> list[list[StreamItem]]:
+    """Read every stream to its done event at once, under one deadline for them all."""
+    results: list[list[StreamItem]] = [[] for _ in streams]
+
+    async def one(index: int) -> None:
+        results[index] = await read_until_done(streams[index], limit)
+
+    with one_failure(len(streams), "streams did not reach their done event"):
+        async with anyio.create_task_group() as group:
+            for index in range(len(streams)):
+                group.start_soon(one, index)
+    return results

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from robot.api import logger
@@ -10,10 +13,12 @@ from robot.api import logger
 from .. import transcript
 from ..arguments import seconds
 from ..context import LibraryContext
+from ..conventions import DoneRule, ErrorRule
 from ..display import short
 from ..errors import UsageError
 from ..results import ApiResponse
 from ..streams import LiveStream
+from ..tracking import REQUEST_ID_HEADER
 
 
 class LibraryComponent:
@@ -34,6 +39,39 @@ class LibraryComponent:
         target = self.ctx.stream_target(stream)
         default = target.options.timeout if target is not None else self.ctx.settings.timeout
         return seconds(timeout, default)
+
+    def stream_maker(self, client: str, request: Any, name: str, fmt: str, done: str | None,
+                     error: str | None) -> Callable[[], LiveStream]:
+        """What builds a stream on the loop: its request tagged for the server side, and
+        its conventions (its own, else its client's, else the library's)."""
+        ctx = self.ctx
+        existing = ctx.streams.find(name)
+        if existing is not None and existing.state == "open":
+            raise UsageError(f"A stream named '{name}' is already open; disconnect it first.")
+        target = ctx.target(client)
+        request_id = uuid.uuid4().hex
+        request.headers[REQUEST_ID_HEADER] = request_id
+        return partial(
+            LiveStream, name, request, fmt=fmt,
+            done=DoneRule.parse(done) if done is not None else target.options.done or ctx.settings.done,
+            error_rule=(ErrorRule.parse(error) if error is not None
+                        else target.options.error or ctx.settings.error),
+            buffer_size=target.options.buffer_size, request_id=request_id, client=client,
+            in_test=ctx.in_test,
+        )
+
+    def register_stream(self, stream: LiveStream) -> None:
+        """A stream that opened becomes the current one; its opening response the last."""
+        ctx = self.ctx
+        if stream.name in ctx.streams:
+            ctx.release_stream(stream.name)
+        ctx.streams.add(stream.name, stream)
+        ctx.remember(stream.client, ApiResponse(stream.response, stream.name))
+        request = stream.request
+        logger.info(ctx.masker.text(
+            f"Opened stream '{stream.name}': {request.method} {request.url} -> "
+            f"{stream.response.status_code} {stream.response.reason_phrase} ({stream.fmt})."
+        ))
 
     def response(self, response: ApiResponse | None) -> ApiResponse:
         """The response given, or the last one received in this test."""

@@ -12,6 +12,7 @@ from robot.api.types import Secret
 from .. import core
 from ..arguments import Duration, build_request, seconds
 from ..context import OpenClient
+from ..conventions import DoneRule, ErrorRule
 from ..errors import DeadlineExceeded, UsageError
 from ..masking import secret_value
 from ..targets import Target, TargetOptions
@@ -35,6 +36,8 @@ class ConnectionKeywords(LibraryComponent):
         buffer_size: int | None = None,
         disconnect_grace: Duration = timedelta(seconds=5),
         loop_block_limit: Duration | None = None,
+        done: str | None = None,
+        error: str | None = None,
     ) -> str:
         """Starts the ASGI ``app`` and opens a client to it. Returns the alias.
 
@@ -47,6 +50,7 @@ class ConnectionKeywords(LibraryComponent):
         | ``timeout`` | Default deadline of this client's keywords (library default 10 s); it bounds the app's startup too. |
         | ``buffer_size`` | How many received body parts may wait unread, between app and client (in-process) and between the pump and the reader of a stream; a small value makes a slow reader slow the app down. |
         | ``disconnect_grace`` | In-process: how long the app may run after a disconnect before it is cancelled (which `Expect Cleanup` reports as a leak). |
+        | ``done``, ``error`` | This client's done and error conventions, as the library's (see `Importing`); a stream can still set its own. |
         | ``loop_block_limit`` | If given, every test in which the app blocks the event loop for longer than this is reported at its end, as the library's ``leak_check`` says (``warn`` or ``fail``), naming the blocking line; see `Event Loop Should Not Have Been Blocked Longer Than`. |
 
         The app's startup (lifespan) runs before this keyword returns; its shutdown runs in
@@ -57,9 +61,8 @@ class ConnectionKeywords(LibraryComponent):
         """
         limit = None if loop_block_limit is None else seconds(
             loop_block_limit, 0.1, "Loop block limit")
-        alias = self._open(
-            app, mode, alias, headers, token, timeout, buffer_size, disconnect_grace
-        )
+        alias = self._open(app, mode, alias, headers, token, timeout, buffer_size,
+                           disconnect_grace, done, error)
         self.ctx.clients.get(alias).loop_block_limit = limit
         return alias
 
@@ -71,10 +74,12 @@ class ConnectionKeywords(LibraryComponent):
         headers: dict[str, str] | None = None,
         token: Secret | str | None = None,
         timeout: Duration | None = None,
+        done: str | None = None,
+        error: str | None = None,
     ) -> str:
         """Opens a client for a service that is already running at ``url``. Returns the alias.
 
-        ``headers``, ``token`` and ``timeout`` work as in `Open App`.
+        ``headers``, ``token``, ``timeout``, ``done`` and ``error`` work as in `Open App`.
         Streams, disconnects and requests work as in the other modes. Fakes and
         `Expect Cleanup` need the app in this process; for a service reached by URL, wait
         on something it exposes with `Wait Until Json Field Is`.
@@ -82,11 +87,11 @@ class ConnectionKeywords(LibraryComponent):
         Example:
         | `Open Url` | http://127.0.0.1:8000 | token=${TOKEN} |
         """
-        return self._open(url, "url", alias, headers, token, timeout, None, None)
+        return self._open(url, "url", alias, headers, token, timeout, None, None, done, error)
 
     def _open(self, ref: Any, mode: str, alias: str | None, headers: dict | None,
-              token: Any, timeout: timedelta | None, buffer_size: int | None,
-              grace: timedelta | None) -> str:
+              token: Any, timeout: Duration | None, buffer_size: int | None,
+              grace: Duration | None, done: str | None, error: str | None) -> str:
         ctx = self.ctx
         alias = alias or ctx.next_name("app")
         if alias in ctx.clients:
@@ -110,6 +115,8 @@ class ConnectionKeywords(LibraryComponent):
             startup_timeout=limit,
             buffer_size=buffer,
             disconnect_grace=seconds(grace, 5.0, "Disconnect grace"),
+            done=None if done is None else DoneRule.parse(done),
+            error=None if error is None else ErrorRule.parse(error),
         )
         target = Target(alias, ref, options)
         if mode != "url":

@@ -11,7 +11,7 @@ from robot.api.deco import keyword
 from .. import core
 from ..arguments import Duration
 from ..errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
-from ..items import StreamItem, matches_pattern
+from ..items import ReadItems, StreamItem, matches_pattern
 from ..jsonpath import lookup
 from ..streams import LiveStream
 from .base import LibraryComponent
@@ -157,8 +157,10 @@ class ReadingKeywords(LibraryComponent):
 
     @keyword(tags=TAGS)
     def expect_done_event(self, timeout: Duration | None = None,
-                          stream: str | None = None) -> list[StreamItem]:
+                          stream: str | None = None) -> ReadItems:
         """Reads until the done event and returns the items read before it.
+
+        The returned list also has the done event itself, as ``${items.done}``.
 
         Fails if an error event arrives first, if the stream ends without done, or if the
         done event does not arrive within ``timeout`` (each read has the full timeout).
@@ -172,8 +174,8 @@ class ReadingKeywords(LibraryComponent):
         while True:
             item = self._read_for(chosen, timeout, "the done event")
             if chosen.done.matches(item):
-                return items
-            if item.name == chosen.error_event:
+                return ReadItems.up_to(items, item)
+            if chosen.error_rule.matches(item):
                 self.log_transcript(chosen)
                 raise StreamFailure(
                     f"Expected the done event on stream '{chosen.name}', but an error event "
@@ -202,7 +204,7 @@ class ReadingKeywords(LibraryComponent):
         items: list[StreamItem] = []
         while True:
             item = self._read_for(chosen, timeout, "an error event")
-            if item.name == chosen.error_event:
+            if chosen.error_rule.matches(item):
                 self.log_transcript(chosen)
                 return item
             if chosen.done.matches(item):
@@ -214,8 +216,10 @@ class ReadingKeywords(LibraryComponent):
 
     @keyword(tags=TAGS)
     def read_until_done(self, timeout: Duration | None = None,
-                        stream: str | None = None) -> list[StreamItem]:
+                        stream: str | None = None) -> ReadItems:
         """Reads everything up to the done event in one keyword and returns the items before it.
+
+        The returned list also has the done event itself, as ``${items.done}``.
 
         Fails like `Expect Done Event`; ``timeout`` bounds the whole read. For a very long
         stream whose items need not be kept, `Count Until Done` holds none of them.
@@ -223,9 +227,10 @@ class ReadingKeywords(LibraryComponent):
         Example:
         | @{events} = | `Read Until Done` | timeout=5s |
         """
-        items = self._to_done(core.read_until_done, stream, timeout)
-        logger.info(f"Read {len(items)} items and the done event from stream "
-                    f"'{self.stream(stream).name}'.")
+        chosen = self.stream(stream)
+        items = ReadItems.up_to(self._to_done(core.read_until_done, stream, timeout),
+                                chosen.done_item)
+        logger.info(f"Read {len(items)} items and the done event from stream '{chosen.name}'.")
         return items
 
     @keyword(tags=TAGS)

@@ -10,7 +10,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
-from ..arguments import Duration, build_request, json_value, seconds
+from ..arguments import Duration, build_request, chat_body, json_value, seconds
 from ..core.exchange import ELAPSED
 from ..display import clip
 from ..httpclient import httpx
@@ -88,7 +88,7 @@ class RequestKeywords(LibraryComponent):
     @keyword(tags=TAGS)
     def send_chat(
         self,
-        message: str,
+        message: str | None = None,
         path: str = "/chat",
         field: str = "message",
         timeout: Duration | None = None,
@@ -99,13 +99,17 @@ class RequestKeywords(LibraryComponent):
 
         The body is ``{field: message}`` plus any extra ``name=value`` fields, posted to
         ``path``; the defaults fit the sample app (``POST /chat`` with
-        ``{"message": ...}``).
+        ``{"message": ...}``). Each extra field is a JSON value, as ``json`` of
+        `Send Request`: ``max_tokens=5`` sends a number, ``stream=true`` a boolean. For an
+        OpenAI-style gateway give the conversation as ``messages`` and leave ``message``
+        out.
 
         Example:
-        | ${reply} = | `Send Chat` | Hello there | max_tokens=${5} |
+        | ${reply} = | `Send Chat` | Hello there | max_tokens=5 |
         | `Json Field Should Be` | reply | Hello there |
+        | `Send Chat` | path=/v1/chat/completions | model=sample | messages=[{"role": "user", "content": "hi"}] |
         """
-        body = {field: message, **fields}
+        body = chat_body(message, field, fields)
         return self.send_request("POST", path, json=body, timeout=timeout, alias=alias)
 
     @keyword(tags=TAGS)

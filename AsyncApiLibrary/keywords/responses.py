@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from robot.api.deco import keyword
+from robot.api.types import Secret
 
 from ..display import clip
 from ..errors import ExpectationFailed
 from ..jsonpath import lookup, same_value
+from ..masking import Masker
 from ..results import ApiResponse
 from .base import LibraryComponent
 
@@ -51,6 +53,53 @@ class ResponseKeywords(LibraryComponent):
             )
         if value != str(expected):
             raise ExpectationFailed(f"Expected header '{name}' to be '{expected}', got '{value}'.")
+
+    @keyword(tags=TAGS)
+    def get_header(self, name: str, response: ApiResponse | None = None) -> str | Secret:
+        """Returns the value of response header ``name``; fails if the response has none.
+
+        Works on a stream's opening response too. A credential header (a cookie, a token)
+        comes back as a Robot ``Secret``, so that no log shows it.
+
+        Example:
+        | ${retry} = | `Get Header` | Retry-After |
+        """
+        got = self.response(response)
+        value = got.headers.get(name)
+        if value is None:
+            raise ExpectationFailed(
+                f"Expected header '{name}' in the response of {got.described()}, but it has none."
+            )
+        if _credential(name):
+            self.ctx.masker.add(value)
+            return Secret(value)
+        return value
+
+    @keyword(tags=TAGS)
+    def header_should_not_exist(self, name: str, response: ApiResponse | None = None) -> None:
+        """Fails if the response has header ``name`` (e.g. a gateway must not pass one on).
+
+        Example:
+        | `Header Should Not Exist` | X-Upstream-Key |
+        """
+        got = self.response(response)
+        if name in got.headers:
+            shown = "***" if _credential(name) else repr(got.headers[name])
+            raise ExpectationFailed(
+                f"Expected no header '{name}' in the response of {got.described()}, but it "
+                f"has {shown}."
+            )
+
+    @keyword(tags=TAGS)
+    def get_last_response(self) -> ApiResponse:
+        """Returns the last response of this test: of a request, or a stream's opening one.
+
+        Example:
+        | `Start Chat Stream` | hi |
+        | ${opening} = | `Get Last Response` |
+        | Should Be Equal | ${opening.headers}[content-type] | text/event-stream; charset=utf-8 |
+        """
+        return self.response(None)
 
     @keyword(tags=TAGS)
     def get_json_field(self, field: str, response: ApiResponse | None = None) -> Any:
@@ -101,3 +150,7 @@ def _json_body(response: ApiResponse) -> Any:
             f"Expected a JSON body from {response.described()}, "
             f"got {kind}: {clip(content, 120)}."
         ) from None
+
+
+def _credential(name: str) -> bool:
+    return Masker.is_credential(name)

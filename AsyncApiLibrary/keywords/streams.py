@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from functools import partial
 from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
-from ..arguments import Duration, build_request, json_value, seconds
-from ..errors import ExpectationFailed, StreamFailure, UsageError
-from ..items import DoneRule, StreamFormat
-from ..results import ApiResponse
-from ..streams import LiveStream
-from ..tracking import REQUEST_ID_HEADER
+from ..arguments import Duration, build_request, chat_body, json_value, seconds
+from ..errors import ExpectationFailed, StreamFailure
+from ..items import StreamFormat
 from .base import LibraryComponent
 
 TAGS = ["streams"]
@@ -44,6 +39,7 @@ class StreamKeywords(LibraryComponent):
         name: str | None = None,
         timeout: Duration | None = None,
         alias: str | None = None,
+        error: str | None = None,
     ) -> str:
         """Opens a streaming request and returns the stream's name once headers arrived.
 
@@ -52,7 +48,8 @@ class StreamKeywords(LibraryComponent):
         | ``json`` | Optional JSON body, as in `Send Request`. |
         | ``params`` | Optional query parameters (a dictionary). |
         | ``format`` | ``sse`` (Server-Sent Events), ``lines`` (JSON lines / NDJSON, one item a line) or ``raw`` (chunks as they arrive). |
-        | ``done`` | How the stream says it is finished: ``event:NAME`` (default ``event:done``), ``data:TEXT`` or ``openai`` (``data: [DONE]``). For ``lines``, ``event:NAME`` matches a line's ``event`` or ``type`` field. |
+        | ``done`` | How the stream says it is finished: ``event:NAME`` (default ``event:done``), ``data:TEXT``, ``openai`` (``data: [DONE]``) or ``end`` (the stream simply ends; its end then reads as the done item). For ``lines``, ``event:NAME`` matches a line's ``event`` or ``type`` field. Defaults to the client's, then the library's. |
+        | ``error`` | How the stream says it failed: ``event:NAME`` (default ``event:error``), ``openai`` (a JSON chunk with an ``error`` key) or ``json:PATH``. Defaults to the client's, then the library's. |
         | ``name`` | Name for the stream; defaults to ``stream1``, ``stream2``... The new stream becomes the current one. |
         | ``timeout`` | Deadline for the response headers. |
 
@@ -71,40 +68,16 @@ class StreamKeywords(LibraryComponent):
         target = ctx.target(client)
         request = build_request(target, method, path, json_value(json), None, params, headers)
         stream_name = name or ctx.next_name("stream")
-        existing = ctx.streams.find(stream_name)
-        if existing is not None and existing.state == "open":
-            raise UsageError(f"A stream named '{stream_name}' is already open; disconnect it first.")
-        request_id = uuid.uuid4().hex
-        request.headers[REQUEST_ID_HEADER] = request_id
-        make_stream = partial(
-            LiveStream,
-            stream_name,
-            request,
-            fmt=format,
-            done=DoneRule.parse(done) if done is not None else ctx.settings.done,
-            buffer_size=target.options.buffer_size,
-            request_id=request_id,
-            client=client,
-            in_test=ctx.in_test,
-        )
+        make_stream = self.stream_maker(client, request, stream_name, format, done, error)
         limit = seconds(timeout, target.options.timeout)
         stream = self.run(core.open_stream, target, make_stream, limit, deadline=limit)
-        if existing is not None:
-            ctx.release_stream(stream_name)
-        ctx.streams.add(stream_name, stream)
-        ctx.remember(client, ApiResponse(stream.response, stream_name))
-        logger.info(
-            ctx.masker.text(
-                f"Opened stream '{stream_name}': {request.method} {request.url} -> "
-                f"{stream.response.status_code} {stream.response.reason_phrase} ({format})."
-            )
-        )
+        self.register_stream(stream)
         return stream_name
 
     @keyword(tags=TAGS)
     def start_chat_stream(
         self,
-        message: str,
+        message: str | None = None,
         path: str = "/chat/stream",
         field: str = "message",
         format: StreamFormat = "sse",
@@ -112,20 +85,23 @@ class StreamKeywords(LibraryComponent):
         name: str | None = None,
         headers: dict[str, str] | None = None,
         alias: str | None = None,
+        error: str | None = None,
         **fields: Any,
     ) -> str:
         """Starts a streamed chat (``POST /chat/stream`` by default) and returns its name.
 
-        The body is ``{field: message}`` plus any extra ``name=value`` fields, posted to
-        ``path``. ``format``, ``done``, ``name`` and ``headers`` are as in `Start Stream`.
+        The body is ``{field: message}`` plus any extra ``name=value`` fields, each a JSON
+        value, posted to ``path``, as in `Send Chat` (``messages=[...]`` for an OpenAI-style
+        gateway). ``format``, ``done``, ``error``, ``name`` and ``headers`` are as in
+        `Start Stream`.
 
         Example:
         | `Start Chat Stream` | Tell me a story | max_tokens=${5} |
         | ${first} = | `Read Next Event` |
         """
-        body = {field: message, **fields}
+        body = chat_body(message, field, fields)
         return self.start_stream("POST", path, json=body, headers=headers, format=format,
-                                 done=done, name=name, alias=alias)
+                                 done=done, name=name, alias=alias, error=error)
 
     @keyword(tags=TAGS)
     def stream_should_have_ended(self, timeout: Duration | None = None,
@@ -211,3 +187,4 @@ class StreamKeywords(LibraryComponent):
         chosen = self.stream(stream)
         chosen.logged = False
         self.log_transcript(chosen)
+

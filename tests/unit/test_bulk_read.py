@@ -8,7 +8,7 @@ import pytest
 from AsyncApiLibrary.core import read_until_done
 from AsyncApiLibrary.errors import ExpectationFailed
 from AsyncApiLibrary.httpclient import httpx
-from AsyncApiLibrary.items import DoneRule
+from AsyncApiLibrary.conventions import DoneRule
 from AsyncApiLibrary.streams import LiveStream
 from AsyncApiLibrary.transport import StreamingASGITransport
 

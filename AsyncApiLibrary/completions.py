@@ -1,0 +1,168 @@
+"""What an LLM stream means rather than what it carries: its text, its tool calls, and the
+latency figures LLM testers are asked for.
+
+Content is a field of each item's JSON (a dotted path); without one, an OpenAI
+chat-completion chunk's ``choices.0.delta.content`` (tool-call deltas count as content
+too), and any other item's whole data. Empty and role-only chunks carry no content, so
+time to first token skips them, as NVIDIA's GenAI-Perf and AIPerf do. Figures are named
+after OpenTelemetry's ``gen_ai`` semantic conventions where those exist.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ExpectationFailed
+from .items import StreamItem
+from .jsonpath import lookup
+
+
+def _chunk(item: StreamItem) -> Any:
+    if item.kind == "end" or not item.data.lstrip().startswith("{"):
+        return None
+    try:
+        return item.json
+    except ExpectationFailed:
+        return None
+
+
+def _delta(chunk: Any) -> dict:
+    try:
+        delta = chunk["choices"][0]["delta"]
+    except (KeyError, IndexError, TypeError):
+        return {}
+    return delta if isinstance(delta, dict) else {}
+
+
+def content(item: StreamItem, field: str | None = None) -> str | None:
+    """The item's content as text, or None when it carries none."""
+    chunk = _chunk(item)
+    if field is not None:
+        if chunk is None:
+            return None
+        try:
+            value = lookup(chunk, field)
+        except ExpectationFailed:
+            return None
+        return None if value in (None, "") else str(value)
+    if isinstance(chunk, dict) and "choices" in chunk:
+        delta = _delta(chunk)
+        if delta.get("content"):
+            return str(delta["content"])
+        return "" if delta.get("tool_calls") else None  # a tool call is content, not text
+    if item.kind == "end":
+        return None
+    return item.data
+
+
+def text(items: list[StreamItem], field: str | None = None) -> str:
+    """The streamed text: the content of every item, joined."""
+    return "".join(part for item in items if (part := content(item, field)))
+
+
+def tool_calls(items: list[StreamItem]) -> list[dict[str, Any]]:
+    """OpenAI tool-call deltas assembled per ``index`` into whole calls (in index order):
+    ``{"index", "id", "type", "name", "arguments"}``, ``arguments`` the joined text."""
+    calls: dict[int, dict[str, Any]] = {}
+    for item in items:
+        for delta in _delta(_chunk(item)).get("tool_calls") or []:
+            if not isinstance(delta, dict):
+                continue
+            call = calls.setdefault(int(delta.get("index", 0)), {
+                "index": int(delta.get("index", 0)), "id": None, "type": "function",
+                "name": None, "arguments": ""})
+            call["id"] = call["id"] or delta.get("id")
+            call["type"] = delta.get("type") or call["type"]
+            function = delta.get("function") or {}
+            call["name"] = call["name"] or function.get("name")
+            call["arguments"] += function.get("arguments") or ""
+    return [calls[index] for index in sorted(calls)]
+
+
+def usage(items: list[StreamItem]) -> dict[str, Any]:
+    """The token usage the server reported (the last chunk with a ``usage`` object)."""
+    found: dict[str, Any] = {}
+    for item in items:
+        chunk = _chunk(item)
+        if isinstance(chunk, dict) and isinstance(chunk.get("usage"), dict):
+            found = chunk["usage"]
+    return found
+
+
+@dataclass(frozen=True)
+class StreamMetrics:
+    """Latency figures of one stream, in milliseconds from sending the request.
+
+    ``time_to_first_token_ms`` (gen_ai.server.time_to_first_token), the inter-token
+    latencies between content items (``time_per_output_token_ms``, their mean, is
+    gen_ai.server.time_per_output_token; ``itl_p50_ms``, ``itl_p95_ms``, ``itl_max_ms``),
+    ``operation_duration_ms`` to the last item (gen_ai.client.operation.duration),
+    ``output_items`` carrying content, ``items_per_second`` over the whole duration, and
+    the server's ``input_tokens``/``output_tokens`` when it reported usage.
+    """
+
+    stream: str
+    output_items: int
+    time_to_first_token_ms: float | None
+    time_per_output_token_ms: float | None
+    itl_p50_ms: float | None
+    itl_p95_ms: float | None
+    itl_max_ms: float | None
+    operation_duration_ms: float
+    items_per_second: float | None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    gaps_ms: tuple[float, ...] = field(default=(), repr=False)
+
+    def __str__(self) -> str:
+        def ms(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.1f} ms"
+
+        rate = "n/a" if self.items_per_second is None else f"{self.items_per_second:.1f}/s"
+        tokens = ""
+        if self.output_tokens is not None or self.input_tokens is not None:
+            tokens = f", usage {self.input_tokens} in / {self.output_tokens} out tokens"
+        return (f"Stream '{self.stream}': {self.output_items} items with content, time to "
+                f"first token {ms(self.time_to_first_token_ms)}, inter-token latency mean "
+                f"{ms(self.time_per_output_token_ms)} p50 {ms(self.itl_p50_ms)} p95 "
+                f"{ms(self.itl_p95_ms)} max {ms(self.itl_max_ms)}, duration "
+                f"{ms(self.operation_duration_ms)}, {rate}{tokens}")
+
+    __repr__ = __str__
+
+
+def metrics(name: str, items: list[StreamItem], field: str | None = None,
+            end_ms: float | None = None) -> StreamMetrics:
+    """The figures of a stream whose ``items`` before its done event were read; ``end_ms``
+    is when its done event (or end) arrived."""
+    arrivals = [item.offset_ms for item in items if content(item, field) is not None]
+    gaps = tuple(b - a for a, b in zip(arrivals, arrivals[1:], strict=False))
+    duration = max([item.offset_ms for item in items] + [end_ms or 0.0])
+    reported = usage(items)
+    return StreamMetrics(
+        stream=name,
+        output_items=len(arrivals),
+        time_to_first_token_ms=arrivals[0] if arrivals else None,
+        time_per_output_token_ms=statistics.fmean(gaps) if gaps else None,
+        itl_p50_ms=percentile(gaps, 50),
+        itl_p95_ms=percentile(gaps, 95),
+        itl_max_ms=max(gaps) if gaps else None,
+        operation_duration_ms=duration,
+        items_per_second=len(arrivals) / (duration / 1000) if duration > 0 else None,
+        input_tokens=reported.get("prompt_tokens", reported.get("input_tokens")),
+        output_tokens=reported.get("completion_tokens", reported.get("output_tokens")),
+        gaps_ms=gaps,
+    )
+
+
+def percentile(values: tuple[float, ...] | list[float], pct: float) -> float | None:
+    """The ``pct`` percentile by linear interpolation (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
