@@ -124,7 +124,8 @@ class StreamMetrics:
         tokens = ""
         if self.output_tokens is not None or self.input_tokens is not None:
             tokens = f", usage {self.input_tokens} in / {self.output_tokens} out tokens"
-        return (f"Stream '{self.stream}': {self.output_items} items with content, time to "
+        items = f"{self.output_items} item{'' if self.output_items == 1 else 's'}"
+        return (f"Stream '{self.stream}': {items} with content, time to "
                 f"first token {ms(self.time_to_first_token_ms)}, inter-token latency mean "
                 f"{ms(self.time_per_output_token_ms)} p50 {ms(self.itl_p50_ms)} p95 "
                 f"{ms(self.itl_p95_ms)} max {ms(self.itl_max_ms)}, duration "
@@ -166,3 +167,39 @@ def percentile(values: tuple[float, ...] | list[float], pct: float) -> float | N
     low = int(rank)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class StreamsMetrics:
+    """The spread of the figures of streams read together (see ``StreamMetrics``)."""
+
+    streams: int
+    ttft_p50_ms: float | None
+    ttft_p95_ms: float | None
+    ttft_max_ms: float | None
+    itl_p95_ms: float | None
+    per_stream: tuple[StreamMetrics, ...] = field(repr=False)
+
+    def __str__(self) -> str:
+        def ms(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.1f} ms"
+
+        return (f"{self.streams} streams: time to first token p50 {ms(self.ttft_p50_ms)}, "
+                f"p95 {ms(self.ttft_p95_ms)}, max {ms(self.ttft_max_ms)}; inter-token "
+                f"latency p95 over all streams {ms(self.itl_p95_ms)}")
+
+    __repr__ = __str__
+
+
+def spread(figures: list[StreamMetrics]) -> StreamsMetrics:
+    """Across streams: percentiles of their times to first token, and of all their gaps."""
+    firsts = [f.time_to_first_token_ms for f in figures if f.time_to_first_token_ms is not None]
+    gaps = [gap for f in figures for gap in f.gaps_ms]
+    return StreamsMetrics(
+        streams=len(figures),
+        ttft_p50_ms=percentile(firsts, 50),
+        ttft_p95_ms=percentile(firsts, 95),
+        ttft_max_ms=max(firsts) if firsts else None,
+        itl_p95_ms=percentile(gaps, 95),
+        per_stream=tuple(figures),
+    )

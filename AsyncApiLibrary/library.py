@@ -16,6 +16,7 @@ from .context import LeakCheck, LibraryContext, Settings
 from .conventions import DoneRule, ErrorRule
 from .errors import UsageError
 from .keywords.cleanup import CleanupKeywords
+from .keywords.concurrency import ConcurrencyKeywords
 from .keywords.connections import ConnectionKeywords
 from .keywords.detectors import DetectorKeywords
 from .keywords.fake_checks import FakeCheckKeywords
@@ -31,7 +32,8 @@ from .listener import LeakListener
 from .masking import masked_failures
 from .version import __version__
 
-COMPONENTS = (ConnectionKeywords, RequestKeywords, ResponseKeywords, StreamKeywords,
+COMPONENTS = (ConnectionKeywords, RequestKeywords, ConcurrencyKeywords, ResponseKeywords,
+              StreamKeywords,
               ReadingKeywords, TimingKeywords, LlmKeywords, CleanupKeywords, DetectorKeywords,
               FakeKeywords, FakeScriptKeywords, FakeCheckKeywords)
 

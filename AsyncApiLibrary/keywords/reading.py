@@ -172,7 +172,7 @@ class ReadingKeywords(LibraryComponent):
         chosen = self.stream(stream)
         items: list[StreamItem] = []
         while True:
-            item = self._read_for(chosen, timeout, "the done event")
+            item = self._read_for(chosen, timeout, f"the done event ({chosen.done})")
             if chosen.done.matches(item):
                 return ReadItems.up_to(items, item)
             if chosen.error_rule.matches(item):
@@ -183,13 +183,14 @@ class ReadingKeywords(LibraryComponent):
                 )
             items.append(item)
 
-    def _read_for(self, chosen: LiveStream, timeout: timedelta | None, goal: str) -> StreamItem:
+    def _read_for(self, chosen: LiveStream, timeout: Duration | None, goal: str) -> StreamItem:
+        """The next item; a failure says what the reading was for (``goal``)."""
         try:
             return self._read(chosen, timeout)
         except StreamFailure as exc:
-            raise StreamFailure(f"Expected {goal} ({chosen.done}), but: {exc}") from None
+            raise StreamFailure(f"Expected {goal}, but: {exc}") from None
         except DeadlineExceeded as exc:
-            raise DeadlineExceeded(f"Expected {goal} ({chosen.done}), but: {exc}") from None
+            raise DeadlineExceeded(f"Expected {goal}, but: {exc}") from None
 
     @keyword(tags=TAGS)
     def expect_error_event(self, timeout: Duration | None = None,
@@ -203,14 +204,15 @@ class ReadingKeywords(LibraryComponent):
         chosen = self.stream(stream)
         items: list[StreamItem] = []
         while True:
-            item = self._read_for(chosen, timeout, "an error event")
+            item = self._read_for(chosen, timeout, f"an error event ({chosen.error_rule})")
             if chosen.error_rule.matches(item):
                 self.log_transcript(chosen)
                 return item
             if chosen.done.matches(item):
                 raise ExpectationFailed(
-                    f"Expected an error event on stream '{chosen.name}', but it finished "
-                    f"normally with {item.summary()} after {len(items)} items."
+                    f"Expected an error event ({chosen.error_rule}) on stream "
+                    f"'{chosen.name}', but it finished normally with {item.summary()} after "
+                    f"{len(items)} items."
                 )
             items.append(item)
 

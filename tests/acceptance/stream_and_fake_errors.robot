@@ -75,7 +75,7 @@ Error Event Instead Of Done
 Done Instead Of An Error Event
     Start Chat Stream    hi    name=s
     Run Keyword And Expect Error
-    ...    EQUALS:Expected an error event on stream 's', but it finished normally with event 3 'done': '{"tokens": 2}' after 3 items.
+    ...    EQUALS:Expected an error event (event:error) on stream 's', but it finished normally with event 3 'done': '{"tokens": 2}' after 3 items.
     ...    Expect Error Event
 
 Wrong Event Name

@@ -52,3 +52,10 @@ Cancelling Within A Bound Needs A Disconnect
     Run Keyword And Expect Error
     ...    EQUALS:Stream 's' has not been disconnected; use 'Disconnect Client' first, so that there is a moment to measure from.
     ...    Fake Should Have Been Cancelled Within    200ms
+
+A Stream That Simply Ends Is Done Under done=end
+    Start Stream    GET    /exact    name=s    done=end
+    ${items} =    Read Until Done
+    Length Should Be    ${items}    3
+    Should Be Equal    ${items.done.kind}    end
+    Stream Should Have Ended

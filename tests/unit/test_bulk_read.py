@@ -5,10 +5,10 @@ import zlib
 import anyio
 import pytest
 
+from AsyncApiLibrary.conventions import DoneRule
 from AsyncApiLibrary.core import read_until_done
 from AsyncApiLibrary.errors import ExpectationFailed
 from AsyncApiLibrary.httpclient import httpx
-from AsyncApiLibrary.conventions import DoneRule
 from AsyncApiLibrary.streams import LiveStream
 from AsyncApiLibrary.transport import StreamingASGITransport
 

@@ -1,7 +1,7 @@
 import pytest
 
-from AsyncApiLibrary.errors import ExpectationFailed, UsageError
 from AsyncApiLibrary.conventions import DoneRule
+from AsyncApiLibrary.errors import ExpectationFailed, UsageError
 from AsyncApiLibrary.items import StreamItem, matches_pattern
 from AsyncApiLibrary.jsonpath import lookup
 from AsyncApiLibrary.lines import LineDecoder

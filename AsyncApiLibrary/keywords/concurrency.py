@@ -1,0 +1,158 @@
+"""Keywords that send many requests, or open many streams, at once from one keyword."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from .. import completions, core
+from ..arguments import Duration, build_request, json_value, seconds
+from ..completions import StreamsMetrics
+from ..errors import ExpectationFailed, UsageError
+from ..items import StreamFormat
+from ..results import ApiResponse
+from .base import LibraryComponent
+
+TAGS = ["concurrency"]
+
+
+def _bodies(count: int | None, json: Any, bodies: list | None) -> list[Any]:
+    if bodies is not None:
+        if count is not None:
+            raise UsageError("Give either 'count' (copies of one body) or 'bodies', not both.")
+        return [json_value(body) for body in bodies]
+    if count is None or count < 1:
+        raise UsageError(f"Give 'count' (1 or more) or a list of 'bodies'; got count={count}.")
+    return [json_value(json)] * count
+
+
+class ConcurrencyKeywords(LibraryComponent):
+    """Many requests or streams in flight together, and checks of every reply."""
+
+    @keyword(tags=TAGS)
+    def send_requests_concurrently(
+        self,
+        method: str,
+        path: str,
+        count: int | None = None,
+        json: Any = None,
+        bodies: list | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: Duration | None = None,
+        alias: str | None = None,
+    ) -> list[ApiResponse]:
+        """Sends ``count`` copies of one request, or one per body in ``bodies``, all at once.
+
+        | =Argument= | =Meaning= |
+        | ``method``, ``path`` | The request, as in `Send Request`. |
+        | ``count`` | How many copies of the request with body ``json``. |
+        | ``json`` | The body of every copy (a JSON value, as in `Send Request`). |
+        | ``bodies`` | A list of bodies instead: one request each. |
+        | ``headers`` | Extra headers of every request. |
+        | ``timeout`` | One deadline for the whole batch. |
+
+        Returns the responses in order. They are in flight together as with
+        `Send Chats Concurrently`; check them all with `Every Response Should Have Status`.
+
+        Example:
+        | @{replies} = | `Send Requests Concurrently` | POST | /chat | count=50 | json={"message": "hi"} |
+        | `Every Response Should Have Status` | ${replies} | 200 |
+        """
+        name = self.ctx.clients.resolve(alias)
+        target = self.ctx.target(name)
+        requests = [build_request(target, method, path, body, None, None, headers)
+                    for body in _bodies(count, json, bodies)]
+        limit = seconds(timeout, target.options.timeout)
+        answered = self.run(core.gather, target, requests, limit, deadline=limit)
+        responses = [ApiResponse(raw) for raw in answered]
+        self.ctx.remember(name, responses[-1])
+        logger.info(f"Sent {len(responses)} requests {method} {path} concurrently.")
+        return responses
+
+    @keyword(tags=TAGS)
+    def every_response_should_have_status(self, responses: list[ApiResponse],
+                                          expected: int) -> None:
+        """Fails unless every response in ``responses`` has status ``expected``; names the others.
+
+        Example:
+        | `Every Response Should Have Status` | ${replies} | 200 |
+        """
+        others = [(n, r) for n, r in enumerate(responses) if self.response(r).status_code != expected]
+        if others:
+            shown = "; ".join(f"#{n} {r.status_code} {r.reason_phrase}" for n, r in others[:5])
+            raise ExpectationFailed(
+                f"Expected status {expected} from all {len(responses)} responses, but "
+                f"{len(others)} differ: {shown}{'; ...' if len(others) > 5 else ''}."
+            )
+
+    @keyword(tags=TAGS)
+    def start_streams_concurrently(
+        self,
+        method: str,
+        path: str,
+        count: int | None = None,
+        json: Any = None,
+        bodies: list | None = None,
+        headers: dict[str, str] | None = None,
+        format: StreamFormat = "sse",
+        done: str | None = None,
+        error: str | None = None,
+        name: str = "stream",
+        timeout: Duration | None = None,
+        alias: str | None = None,
+    ) -> list[str]:
+        """Opens ``count`` streams (or one per body in ``bodies``) at once; returns their names.
+
+        The streams are named ``NAME-1``, ``NAME-2``... (``name`` defaults to ``stream``).
+        ``method``, ``path``, ``count``, ``json``, ``bodies`` and ``headers`` are as in
+        `Send Requests Concurrently`; ``format``, ``done`` and ``error`` as in `Start Stream`.
+        Read them all at once with `Get Metrics Of Streams`, or one by one with the
+        ``stream`` argument of the reading keywords.
+
+        Example:
+        | @{streams} = | `Start Streams Concurrently` | POST | /v1/chat/completions | count=50 | json=${body} | done=openai |
+        | ${m} = | `Get Metrics Of Streams` | ${streams} |
+        """
+        client = self.ctx.clients.resolve(alias)
+        target = self.ctx.target(client)
+        makers = []
+        for number, body in enumerate(_bodies(count, json, bodies), start=1):
+            request = build_request(target, method, path, body, None, None, headers)
+            makers.append(self.stream_maker(client, request, f"{name}-{number}", format, done,
+                                            error))
+        limit = seconds(timeout, target.options.timeout)
+        streams = self.run(core.open_streams, target, makers, limit, deadline=limit)
+        for stream in streams:
+            self.register_stream(stream)
+        return [stream.name for stream in streams]
+
+    @keyword(tags=TAGS)
+    def get_metrics_of_streams(self, streams: list[str], field: str | None = None,
+                               timeout: Duration | None = None) -> StreamsMetrics:
+        """Reads every stream to done at once and returns the spread of their latency figures.
+
+        For each figure of `Get Stream Metrics`, the spread across the streams:
+        ``ttft_p50_ms``, ``ttft_p95_ms``, ``ttft_max_ms`` (time to first token),
+        ``itl_p95_ms`` (the 95th percentile of all inter-token gaps of all streams), and
+        ``per_stream`` (each stream's own figures). ``field`` is as in `Get Stream Metrics`;
+        ``timeout`` bounds reading them all.
+
+        Example:
+        | ${m} = | `Get Metrics Of Streams` | ${streams} |
+        | Should Be True | ${m.ttft_p95_ms} < 500 |
+        """
+        chosen = [self.stream(name) for name in streams]
+        if not chosen:
+            raise UsageError("Give the names of the streams, as `Start Streams Concurrently` returned them.")
+        limit = self.stream_timeout(chosen[0], timeout)
+        read = self.run(core.read_all_until_done, chosen, limit, deadline=limit)
+        figures = []
+        for stream, items in zip(chosen, read, strict=True):
+            self.log_transcript(stream)
+            end = stream.done_item.offset_ms if stream.done_item is not None else None
+            figures.append(completions.metrics(stream.name, items, field, end))
+        spread = completions.spread(figures)
+        logger.info(str(spread))
+        return spread
