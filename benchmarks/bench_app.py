@@ -3,6 +3,7 @@ and a stream that holds after its first event until the client leaves."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -37,5 +38,21 @@ async def hold() -> StreamingResponse:
     async def stream() -> AsyncIterator[str]:
         yield "event: start\ndata: {}\n\n"
         await anyio.sleep_forever()
+
+    return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+@app.get("/stamped")
+async def stamped(n: int = Query(20, ge=1, le=100_000),
+                  gap_ms: float = Query(5.0, ge=0, le=1000)) -> StreamingResponse:
+    """``n`` events, ``gap_ms`` apart, each carrying the moment it is handed to the server
+    (``time.perf_counter()``: the monotonic clock, shared by every process on the machine),
+    then a done event. The fidelity benchmark compares it with the arrival stamps."""
+
+    async def stream() -> AsyncIterator[str]:
+        for _ in range(n):
+            await anyio.sleep(gap_ms / 1000)
+            yield f"event: token\ndata: {time.perf_counter():.9f}\n\n"
+        yield "event: done\ndata: {}\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream")
