@@ -11,13 +11,22 @@ class LineDecoder:
     def __init__(self) -> None:
         self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pending = ""
+        self._parts: list[str] = []  # a long line arriving in pieces: joined once it ends
 
     def feed(self, chunk: bytes) -> list[str]:
-        buffer = self._pending + self._text.decode(chunk)
+        text = self._text.decode(chunk)
+        if "\n" not in text:
+            self._parts.append(text)  # no line ends here: copying what waits would be quadratic
+            return []
+        buffer = self._pending + "".join(self._parts) + text
+        self._parts = []
         *complete, self._pending = buffer.split("\n")
         return [line.rstrip("\r") for line in complete if line.strip()]
 
     def flush(self) -> list[str]:
-        rest = (self._pending + self._text.decode(b"", final=True)).rstrip("\r")
+        rest = (self._pending + "".join(self._parts)
+                + self._text.decode(b"", final=True)).rstrip("\r")
         self._pending = ""
+        self._parts = []
+        self._parts: list[str] = []  # a long line arriving in pieces: joined once it ends
         return [rest] if rest.strip() else []

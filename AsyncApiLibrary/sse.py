@@ -32,6 +32,7 @@ class SseDecoder:
     def __init__(self) -> None:
         self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pending = ""
+        self._parts: list[str] = []  # a long line arriving in pieces: joined once it ends
         self._started = False
         self._skip_lf = False
         self._data: list[str] = []
@@ -44,7 +45,7 @@ class SseDecoder:
         if not self._started and text:
             self._started = True
             text = text.removeprefix("\ufeff")
-        if not (self._pending or self._data or self._event or self._skip_lf):
+        if not (self._pending or self._parts or self._data or self._event or self._skip_lf):
             whole = _WHOLE_EVENT.fullmatch(text)
             if whole is not None:
                 return [SseEvent(whole[1] or "message", whole[2], self._last_id, self._retry)]
@@ -54,6 +55,7 @@ class SseDecoder:
         """End of stream: an unterminated event is discarded, as the spec says."""
         self._text.decode(b"", final=True)
         self._pending = ""
+        self._parts = []
         return []
 
     def _lines(self, text: str) -> list[SseEvent]:
@@ -61,6 +63,12 @@ class SseDecoder:
         if self._skip_lf and text.startswith("\n"):
             text = text[1:]
         self._skip_lf = False
+        if "\n" not in text and "\r" not in text:
+            self._parts.append(text)  # no line ends here: copying what waits would be quadratic
+            return events
+        if self._parts:
+            self._pending += "".join(self._parts)
+            self._parts = []
         buffer = self._pending + text
         if "\r" not in buffer:  # the usual case: LF only, so a plain split will do
             *lines, self._pending = buffer.split("\n")

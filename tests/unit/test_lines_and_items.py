@@ -58,3 +58,13 @@ def test_json_path_lookup_and_its_error():
     assert lookup(doc, "detail.0.loc.1") == "message"
     with pytest.raises(ExpectationFailed, match="no 'x' at detail.0"):
         lookup(doc, "detail.0.x")
+
+
+def test_a_long_json_line_in_many_pieces_is_decoded_whole():
+    line = '{"text": "' + "y" * 200_000 + '"}'
+    body = (line + "\n" + '{"n": 2}\n').encode()
+    decoder = LineDecoder()
+    lines = []
+    for start in range(0, len(body), 1013):
+        lines += decoder.feed(body[start:start + 1013])
+    assert lines == [line, '{"n": 2}']

@@ -83,3 +83,14 @@ def test_one_event_per_part_decodes_as_the_same_bytes_fed_one_at_a_time():
                for event in single.feed(part[i:i + 1])]
     assert by_part == by_byte
     assert [event.data for event in by_part] == ["1", "2", "3", "a\nb", ""]
+
+
+def test_a_long_line_in_many_pieces_is_decoded_whole():
+    data = "x" * 300_000
+    body = f"event: big\ndata: {data}\n\n".encode()
+    decoder = SseDecoder()
+    events = []
+    for start in range(0, len(body), 997):
+        events += decoder.feed(body[start:start + 997])
+    assert [(e.event, len(e.data)) for e in events] == [("big", len(data))]
+    assert events[0].data == data
