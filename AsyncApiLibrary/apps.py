@@ -90,3 +90,20 @@ def unwrap_app(app: Any) -> Any:
     while seen < 10 and not hasattr(type(app), "dependency_overrides") and hasattr(app, "app"):
         app, seen = app.app, seen + 1
     return app
+
+
+def uses_dependency(app: Any, dependency: Any) -> bool:
+    """True if any route of the FastAPI ``app`` depends on ``dependency``, directly or
+    through other dependencies."""
+    pending = [route.dependant for route in getattr(app, "routes", ())
+               if getattr(route, "dependant", None) is not None]
+    seen: set[int] = set()
+    while pending:
+        dependant = pending.pop()
+        if id(dependant) in seen:
+            continue
+        seen.add(id(dependant))
+        if dependant.call is dependency:
+            return True
+        pending.extend(dependant.dependencies)
+    return False

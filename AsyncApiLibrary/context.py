@@ -61,6 +61,7 @@ class InstalledFake:
     dependency_path: str
     installed_in_test: bool
     closer: Any = None
+    restore: Any = None  # puts back what a replaced attribute or an override held
 
 
 class LibraryContext:
@@ -124,7 +125,13 @@ class LibraryContext:
         return opened.target if opened is not None else None
 
     def fake(self, name: str | None = None) -> FakeUpstream:
-        return self.fakes.get(name).fake
+        installed = self.fakes.get(name)
+        if installed.fake is None:
+            raise UsageError(
+                f"'{self.fakes.resolve(name)}' puts a plain value in place of "
+                f"{installed.dependency_path}; it records no calls. Use a fake for that."
+            )
+        return installed.fake
 
     # -- the last response: of this test, from a client still open ------------------------
     def remember(self, alias: str, response: ApiResponse) -> None:
@@ -148,7 +155,12 @@ class LibraryContext:
 
     def remove_fake(self, name: str) -> None:
         installed = self.fakes.pop(name)
-        self.run(_call, installed.fake.shutdown)
+        if installed.fake is not None:
+            self.run(_call, installed.fake.shutdown)
+        if installed.restore is not None:
+            installed.restore()
+            logger.info(f"Removed '{name}'; {installed.dependency_path} is real again.")
+            return
         if installed.closer is not None:
             self.run(installed.closer.close)
             logger.info(f"Stopped the fake OpenAI server '{name}'.")

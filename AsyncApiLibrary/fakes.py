@@ -11,49 +11,14 @@ cancelled, so tests can assert how the app used it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 import anyio.lowlevel
 
 from .errors import UsageError
 from .httpclient import httpx
-
-Failure = Literal["timeout", "status", "disconnect"]
-
-_FAKE_URL = "http://upstream.fake/v1/chat/completions"
-
-
-@dataclass
-class Script:
-    """What the fake does when called.
-
-    ``tokens`` are streamed (or joined for an awaited reply). After ``fail_after`` tokens
-    (None: never) it fails with ``failure``; ``hang`` waits until cancelled instead of
-    ending; ``paced`` releases each token only when the test calls :meth:`release`.
-    """
-
-    tokens: list[str] = field(default_factory=lambda: ["fake ", "reply"])
-    fail_after: int | None = None
-    failure: Failure = "timeout"
-    status: int = 500
-    retry_after: str | None = None
-    hang: bool = False
-    paced: bool = False
-
-    def error(self) -> Exception:
-        request = httpx.Request("POST", _FAKE_URL)
-        if self.failure == "timeout":
-            return httpx.ReadTimeout("The fake upstream timed out.", request=request)
-        if self.failure == "disconnect":
-            return httpx.RemoteProtocolError("The fake upstream hung up.", request=request)
-        headers = {"Retry-After": self.retry_after} if self.retry_after else {}
-        response = httpx.Response(self.status, headers=headers, request=request,
-                                  json={"error": f"fake upstream status {self.status}"})
-        return httpx.HTTPStatusError(
-            f"The fake upstream answered {self.status}.", request=request, response=response
-        )
+from .script import FAKE_URL, Script, ScriptBook
 
 
 class FakeCall:
@@ -64,7 +29,9 @@ class FakeCall:
         self.method = method
         self.args = args
         self.kwargs = kwargs
-        self.script = fake.script
+        self.number = len(fake.calls) + 1  # among all calls on the fake
+        self.number_of_method = 1 + sum(c.method == method for c in fake.calls)
+        self.script = fake.book.for_call(method, self.number_of_method, self.number)
         self.called_at = time.perf_counter()
         self.awaited = 0
         self.iterated = False
@@ -79,18 +46,18 @@ class FakeCall:
     def __await__(self) -> Any:
         return self._reply().__await__()
 
-    async def _reply(self) -> str:
+    async def _reply(self) -> Any:
         self.awaited += 1
         parts = []
         async for token in self._tokens():
             parts.append(token)
-        return "".join(parts)
+        return self.script.reply(parts)
 
     # -- as an async iterator ----------------------------------------------------------
     def __aiter__(self) -> FakeCall:
         return self  # registration as an open stream happens at the first __anext__
 
-    async def __anext__(self) -> str:
+    async def __anext__(self) -> Any:
         if self._iterator is None:
             self.iterated = True
             self.fake.open_streams.add(self)
@@ -158,7 +125,7 @@ class FakeUpstream:
 
     def __init__(self, name: str = "upstream") -> None:
         self.fake_name = name
-        self.script = Script()
+        self.book = ScriptBook()
         self.calls: list[FakeCall] = []
         self.open_streams: set[FakeCall] = set()
         self.called = anyio.Event()
@@ -184,8 +151,13 @@ class FakeUpstream:
     async def aclose(self) -> None:
         """Lets an app close the fake like a real client; calls stay recorded."""
 
+    @property
+    def script(self) -> Script:
+        """The default script: what every call does unless one was written for it."""
+        return self.book.default
+
     def set_script(self, script: Script) -> None:
-        self.script = script
+        self.book.default = script
         self._permits = 0
 
     def release(self, count: int = 1) -> None:
@@ -208,7 +180,7 @@ class FakeUpstream:
         self._permit_added.set()
 
     def _removed_error(self) -> Exception:
-        request = httpx.Request("POST", _FAKE_URL)
+        request = httpx.Request("POST", FAKE_URL)
         return httpx.RemoteProtocolError("The fake upstream was removed by the test.",
                                          request=request)
 
@@ -232,7 +204,8 @@ class FakeUpstream:
     def reset(self) -> None:
         self.calls.clear()
         self.open_streams.clear()
-        self.set_script(Script())
+        self.book.reset()
+        self._permits = 0
 
 
 

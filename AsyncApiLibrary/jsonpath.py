@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -49,3 +50,33 @@ def same_value(actual: Any, expected: Any) -> bool:
     if isinstance(expected, str) and not isinstance(actual, str):
         return expected in (str(actual), json.dumps(actual))
     return False
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON sees it: Pydantic models and dataclasses become dictionaries."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return value
+
+
+def json_matches(actual: Any, expected: Any) -> bool:
+    """True if ``actual`` has what ``expected`` says: objects by their expected fields
+    (more fields are fine), lists item by item, scalars equal or equal as text."""
+    actual = plain(actual)
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and json_matches(actual[key], value) for key, value in expected.items())
+    if isinstance(expected, list):
+        return (isinstance(actual, list | tuple) and len(actual) == len(expected)
+                and all(json_matches(a, e) for a, e in zip(actual, expected, strict=True)))
+    return same_value(actual, expected) or str(actual) == str(expected)
+
+
+def shown_json(value: Any) -> str:
+    """A value in JSON spelling for a message (``true``, ``null``, double quotes)."""
+    try:
+        return json.dumps(plain(value), ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)

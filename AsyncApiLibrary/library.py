@@ -99,12 +99,41 @@ class AsyncApiLibrary:
     = Fakes =
 
     `Install Fake Upstream` replaces a FastAPI dependency (say the LLM client) with a
-    scripted, awaitable fake: `Fake Replies With`, `Fake Streams Tokens`,
-    `Fake Times Out`, `Fake Fails With Status`, `Fake Hangs Up`,
-    `Fake Hangs Until Cancelled`, `Fake Waits For Release` with `Release Next Token`.
+    scripted, awaitable fake. It answers *any* method the app calls: awaiting a call
+    gives a reply, ``async for`` over it yields items, ``async with`` and ``aclose()``
+    close it. Script it with `Fake Replies With`, `Fake Streams Tokens`,
+    `Fake Streams Items`, `Fake Returns` (a JSON or Robot value), `Fake Raises` (any
+    exception class by import path), `Fake Times Out`, `Fake Fails With Status`,
+    `Fake Hangs Up`, `Fake Hangs Until Cancelled`, and pace it with
+    `Fake Waits For Release` and `Release Next Token`: time is released by the test,
+    never slept.
+
+    Scripts per call and per method: ``call=2`` is the second call, ``method=search``
+    every call of ``search`` (``call=1 method=search`` its first):
+    | `Fake Fails With Status` | 429 | retry_after=1 | call=1 |
+    | `Fake Returns` | {"answer": 42} | call=2 |
+    | `Fake Hangs Until Cancelled` | call=3 |
+
+    Several fakes at once, one per shard, each scripted on its own (``fake=NAME``):
+    | `Install Fake Upstream` | app.deps:get_shard_a | name=shard-a |
+    | `Install Fake Upstream` | app.deps:get_shard_b | name=shard-b |
+    | `Fake Raises` | TimeoutError | slow shard | fake=shard-b |
+    | `Fake Calls Should Be In Order` | shard-a.search | shard-b.search |
+
+    What is not a dependency: `Replace With Fake` puts a fake in place of an attribute
+    (``app.state.llm``, or a module-level client ``app.clients:queue``) and puts the
+    original back at the end; `Override Dependency` gives a dependency a plain value or a
+    sequence (deterministic request ids, a fixed clock):
+    | `Replace With Fake` | app.clients:queue | name=queue |
+    | `Override Dependency` | app.deps:get_request_id | values=["req-1", "req-2"] |
+
     The fake records every call, so `Fake Should Have Been Awaited Once`,
-    `Fake Should Have Received`, `Fake Should Be Closed` and
-    `Fake Should Not Have Been Called` can check how the app used it.
+    `Fake Should Have Been Awaited Times`, `Fake Should Have Received` and
+    `Fake Method Should Have Received` (arguments compared as JSON: ``{"role": "user"}``
+    matches the message the app passed), `Wait Until Fake Is Called` (a side effect to
+    wait for, such as a publish), `Fake Should Be Closed`,
+    `Fake Should Have Been Cancelled Within` and `Fake Should Not Have Been Called` check
+    how the app used it.
 
     For black-box tests, `Start Fake OpenAI Server` serves a fake OpenAI-compatible
     upstream over HTTP on loopback. Point a separately started service at its URL; the

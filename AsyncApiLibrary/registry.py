@@ -24,10 +24,12 @@ class Registry(Generic[T]):
         self._empty = empty
         self._unknown = unknown
 
-    def add(self, name: str, item: T) -> None:
-        """Register ``item`` under ``name`` (replacing one of that name); it becomes current."""
+    def add(self, name: str, item: T, current: bool = True) -> None:
+        """Register ``item`` under ``name`` (replacing one of that name); it becomes current
+        unless ``current`` is false (and something else is)."""
         self._items[name] = item
-        self.current = name
+        if current or self.current is None:
+            self.current = name
 
     def get(self, name: str | None = None) -> T:
         """The item called ``name``, or the current one; a sentence if there is none."""

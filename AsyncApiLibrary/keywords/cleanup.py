@@ -39,7 +39,8 @@ class CleanupKeywords(LibraryComponent):
         """
         chosen = self.stream(stream)
         target = self.ctx.target(chosen.client)
-        fakes = [entry.fake for entry in self.ctx.fakes.values() if entry.target is target]
+        fakes = [entry.fake for entry in self.ctx.fakes.values()
+                 if entry.target is target and entry.fake is not None]
         limit = seconds(timeout, 2.0)
         observed = self.run(core.wait_for_cleanup, target, chosen, fakes, limit,
                             deadline=limit)

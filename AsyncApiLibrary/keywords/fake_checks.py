@@ -10,9 +10,10 @@ import anyio
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..arguments import Duration, seconds
+from ..arguments import Duration, json_value, seconds
 from ..errors import ExpectationFailed, UsageError
 from ..fakes import FakeCall
+from ..jsonpath import json_matches, shown_json
 from .base import LibraryComponent
 
 TAGS = ["fakes", "checks"]
@@ -71,8 +72,12 @@ class FakeCheckKeywords(LibraryComponent):
     def fake_should_have_received(self, fake: str | None = None, **expected: Any) -> None:
         """Fails unless the last call on the fake had these keyword arguments.
 
-        ``expected`` are ``name=value`` pairs. Values compare as text, so
-        ``max_tokens=5`` matches ``5``.
+        ``expected`` are ``name=value`` pairs, each compared as JSON: JSON text
+        (``messages=[{"role": "user"}]``) or a Robot value. An expected object matches an
+        object that has at least its fields, so ``{"role": "user"}`` matches the message
+        dictionary the app passed, content and all; numbers match their text, so
+        ``max_tokens=5`` matches ``5``. To check a call of one method, use
+        `Fake Method Should Have Received`.
 
         Example:
         | `Fake Should Have Received` | prompt=Hello | max_tokens=5 |
@@ -80,18 +85,66 @@ class FakeCheckKeywords(LibraryComponent):
         calls = self._calls(fake)
         if not calls:
             raise ExpectationFailed("Expected the fake to have been called, but it never was.")
-        last = calls[-1]
-        for key, value in expected.items():
-            if key not in last.kwargs:
-                raise ExpectationFailed(
-                    f"Expected the fake's last call to have argument '{key}', but it was "
-                    f"{last.describe()}."
-                )
-            if last.kwargs[key] != value and str(last.kwargs[key]) != str(value):
-                raise ExpectationFailed(
-                    f"Expected the fake's argument '{key}' to be {value!r}, got "
-                    f"{last.kwargs[key]!r}."
-                )
+        _check_arguments(calls[-1], "the fake's last call", expected)
+
+    @keyword(tags=TAGS)
+    def fake_method_should_have_received(self, method: str, fake: str | None = None,
+                                         call: int | None = None, **expected: Any) -> None:
+        """Fails unless a call of ``method`` on the fake had these keyword arguments.
+
+        The last call of ``method``, or its ``call``-th (1 for the first). ``expected``
+        compare as in `Fake Should Have Received`.
+
+        Example:
+        | `Fake Method Should Have Received` | publish | call=1 | topic=jobs | body={"state": "done"} |
+        """
+        calls = [c for c in self._calls(fake) if c.method == method]
+        if not calls or (call is not None and not 1 <= call <= len(calls)):
+            raise ExpectationFailed(
+                f"Expected call {call or 'any'} of '{method}' on the fake, but it had "
+                f"{len(calls)} call{'' if len(calls) == 1 else 's'} of it."
+            )
+        chosen = calls[-1] if call is None else calls[call - 1]
+        _check_arguments(chosen, f"call {chosen.number_of_method} of '{method}'", expected)
+
+    @keyword(tags=TAGS)
+    def fake_should_have_been_awaited_times(self, count: int, method: str | None = None,
+                                            fake: str | None = None) -> None:
+        """Fails unless exactly ``count`` calls (of ``method``, if given) were awaited or iterated.
+
+        A call the app made but never awaited is a coroutine that never ran: it does not count.
+
+        Example:
+        | `Fake Should Have Been Awaited Times` | 2 | method=complete |
+        """
+        calls = [c for c in self._calls(fake) if method is None or c.method == method]
+        used = [c for c in calls if c.awaited or c.iterated]
+        if len(used) != count:
+            what = f"calls of '{method}'" if method else "calls"
+            raise ExpectationFailed(
+                f"Expected {count} {what} on the fake to be awaited, but {len(used)} of "
+                f"{len(calls)} were."
+            )
+
+    @keyword(tags=TAGS)
+    def fake_calls_should_be_in_order(self, *calls: str) -> None:
+        """Fails unless the calls on the named fakes happened in exactly this order.
+
+        ``calls`` are ``FAKE.METHOD``: every call on the fakes named in them, ordered by
+        when the app made it, must be this list; nothing more, nothing less.
+
+        Example:
+        | `Fake Calls Should Be In Order` | shard-a.search | shard-b.search | model.complete |
+        """
+        names = {entry.split(".", 1)[0] for entry in calls}
+        made = sorted((c.called_at, f"{name}.{c.method}") for name in names
+                      for c in self.ctx.fake(name).calls)
+        got = [label for _, label in made]
+        if got != list(calls):
+            raise ExpectationFailed(
+                f"Expected the calls on {', '.join(sorted(names))} in the order "
+                f"{', '.join(calls)}, but they were {', '.join(got) or 'none'}."
+            )
 
     @keyword(tags=TAGS)
     def wait_until_fake_is_called(self, count: int = 1, timeout: Duration | None = None,
@@ -197,3 +250,17 @@ def _times(count: int) -> str:
 async def _wait_finished(call: FakeCall, limit: float) -> None:
     with anyio.move_on_after(limit):
         await call.finished.wait()
+
+
+def _check_arguments(made: FakeCall, what: str, expected: dict[str, Any]) -> None:
+    for key, value in expected.items():
+        if key not in made.kwargs:
+            raise ExpectationFailed(
+                f"Expected {what} to have argument '{key}', but it was {made.describe()}."
+            )
+        wanted = json_value(value)
+        if not json_matches(made.kwargs[key], wanted):
+            raise ExpectationFailed(
+                f"Expected the argument '{key}' of {what} to be {shown_json(wanted)}, got "
+                f"{shown_json(made.kwargs[key])}."
+            )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from robot.api import logger
 from robot.api.deco import keyword
 
-from ..apps import import_object
+from ..apps import import_object, uses_dependency
+from ..arguments import json_value
 from ..context import InstalledFake
 from ..errors import UsageError
 from ..fakes import FakeUpstream
@@ -51,10 +55,108 @@ class FakeKeywords(LibraryComponent):
             )
         self._check_free(name)
         dep = import_object(dependency, "dependency")
+        if not uses_dependency(app, dep):
+            raise UsageError(
+                f"{dependency} is not a dependency of any route of the app of client "
+                f"'{target.alias}', so a fake in its place would never be called. To fake "
+                "an object the app builds itself, use 'Replace With Fake' (an attribute by "
+                "import path, or app.state.NAME); to give a dependency a plain value, "
+                "'Override Dependency'."
+            )
         fake = self.ctx.make(FakeUpstream, name)
         app.dependency_overrides[dep] = lambda: fake
         self.ctx.fakes.add(name, InstalledFake(fake, target, dep, dependency, self.ctx.in_test))
         logger.info(f"Installed fake '{name}' in place of {dependency}.")
+        return name
+
+    @keyword(tags=TAGS)
+    def replace_with_fake(self, attribute: str, name: str = "upstream",
+                          alias: str | None = None) -> str:
+        """Puts a scripted fake in place of an object the app holds, until it is removed.
+
+        For an upstream the app builds itself rather than getting from a dependency:
+        ``attribute`` is ``app.state.NAME`` (on the opened app), or an import path
+        ``package.module:name`` (a module-level client) or ``package.module:obj.attr``.
+        The original is put back by `Remove Fake Upstream`, or at the end of the test if
+        the test made the fake, even when it failed. The fake works with every fake
+        keyword, as one from `Install Fake Upstream`.
+
+        Example:
+        | `Replace With Fake` | app.state.llm |
+        | `Fake Streams Tokens` | Hi |
+        """
+        self._check_free(name)
+        owner, field = self._owner_of(attribute, alias)
+        original = getattr(owner, field)
+        fake = self.ctx.make(FakeUpstream, name)
+        setattr(owner, field, fake)
+        target = self.ctx.target(alias)
+        self.ctx.fakes.add(name, InstalledFake(
+            fake, target, None, attribute, self.ctx.in_test,
+            restore=lambda: setattr(owner, field, original)))
+        logger.info(f"Put fake '{name}' in place of {attribute}.")
+        return name
+
+    def _owner_of(self, attribute: str, alias: str | None) -> tuple[Any, str]:
+        if attribute.startswith("app.state."):
+            app = self.ctx.target(alias).user_app
+            if app is None or not hasattr(app, "state"):
+                raise UsageError(
+                    f"'{attribute}' needs an app in this process with a 'state'; the client "
+                    "reaches its service by URL or the app has none."
+                )
+            owner, field = app.state, attribute[len("app.state."):]
+        else:
+            module, colon, path = attribute.partition(":")
+            if not colon or not path:
+                raise UsageError(
+                    f"'{attribute}' is neither app.state.NAME nor an import path like "
+                    "'package.module:client'."
+                )
+            parent, _, field = path.rpartition(".")
+            owner = import_object(f"{module}:{parent}", "object") if parent else \
+                importlib.import_module(module)
+        if not hasattr(owner, field):
+            raise UsageError(f"There is nothing at '{attribute}' to replace.")
+        return owner, field
+
+    @keyword(tags=TAGS)
+    def override_dependency(self, dependency: str, value: Any = None,
+                            values: list | None = None, alias: str | None = None) -> str:
+        """Gives a dependency a plain value (``value``), or the next of ``values`` per call.
+
+        For what needs no script: a deterministic request id, a fixed clock, a user.
+        ``value`` (or each of ``values``) is a JSON value or any Robot value; with
+        ``values``, the first request gets the first, and so on; after the last, the last
+        again. Undone by `Remove Fake Upstream` with the returned name, or at the end of
+        the test that made it.
+
+        Example:
+        | `Override Dependency` | sample_app.deps:get_request_id | values=["req-1", "req-2"] |
+        """
+        target = self.ctx.target(alias)
+        app = target.user_app
+        dep = import_object(dependency, "dependency")
+        if app is None or not uses_dependency(app, dep):
+            raise UsageError(
+                f"{dependency} is not a dependency of any route of the app of client "
+                f"'{target.alias}'."
+            )
+        given = [json_value(v) for v in values] if values is not None else [json_value(value)]
+        name = f"override {dependency}"
+        self._check_free(name)
+        handed = iter(given)
+        state = {"last": given[0]}
+
+        def provide() -> Any:
+            state["last"] = next(handed, state["last"])
+            return state["last"]
+
+        app.dependency_overrides[dep] = provide
+        self.ctx.fakes.add(name, InstalledFake(
+            None, target, dep, dependency, self.ctx.in_test,
+            restore=lambda: app.dependency_overrides.pop(dep, None)), current=False)
+        logger.info(f"{dependency} now gives {'; '.join(map(repr, given))}.")
         return name
 
     def _check_free(self, name: str) -> None:

@@ -202,7 +202,7 @@ Fake Received Other Arguments
     Install Fake Upstream    sample_app.deps:get_llm_client
     Send Chat    one
     Run Keyword And Expect Error
-    ...    EQUALS:Expected the fake's argument 'prompt' to be 'two', got 'one'.
+    ...    EQUALS:Expected the argument 'prompt' of the fake's last call to be "two", got "one".
     ...    Fake Should Have Received    prompt=two
 
 Fake Never Called Within The Deadline
