@@ -2,7 +2,8 @@
 
 Items are marks above a time axis that starts at the request (0 ms) and ends at the last
 of the last item, the disconnect and the end of the stream. Marks that arrive together
-stack instead of hiding each other. The disconnect and the end of the stream are not
+stack instead of hiding each other; when too many arrive together for that, the items are
+drawn as bars whose height counts them, with the done and error events above the bars. The disconnect and the end of the stream are not
 items: they are drawn as markers of their own along the top, with a dashed line behind
 the marks, so they never cover an item. A legend under the axis names every colour and
 shape used. The picture needs no external files and reads at 100% zoom.
@@ -20,8 +21,9 @@ WIDTH = 600
 LEFT, RIGHT = 20, 580  # the axis runs between these x positions
 MOMENT_ROW = 24  # px along the top for the markers of moments (disconnect, end)
 LEVEL_STEP = 11  # px between stacked marks
-MAX_LEVELS = 5  # marks stacked in one column before the rest are counted as "+N"
+MAX_LEVELS = 5  # marks stacked in one column; more, and the picture draws bars instead
 SEPARATION = 8  # px: a mark closer than this to its column's first mark stacks on it
+BIN = 4  # px of the axis per bar, when items are drawn as bars
 LEGEND_ROW = 20
 CHAR = 6.6  # px: the width of a character of the 12 px font, near enough
 FONT = "font-family='Helvetica, Arial, sans-serif' font-size='12'"
@@ -58,10 +60,12 @@ class Moment:
 
 @dataclass(frozen=True)
 class Frame:
-    """Where things go: the time the axis spans, and the y of the axis."""
+    """Where things go: the time the axis spans, the y of the axis, and whether items are
+    drawn as bars (too many arrive together to stack them)."""
 
     span: float
     axis_y: float
+    dense: bool = False
 
     def x(self, offset_ms: float) -> float:
         """The x position of a time on the axis."""
@@ -137,6 +141,9 @@ def shape(role: str, x: float, y: float, colour: str, size: float = 5.0) -> str:
     """A mark's shape: circle (item), diamond (done), triangle (error), ▼ (disconnect),
     square (end of stream, or broke)."""
     s = size
+    if role == "bar":
+        return (f"<rect x='{x - 2:.1f}' y='{y - s - 2:.1f}' width='4' height='{2 * s + 4:.1f}' "
+                f"fill='{colour}'/>")
     if role == "item":
         return f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{s:.1f}' fill='{colour}' stroke='#fff'/>"
     if role == "done":
@@ -160,22 +167,50 @@ def mark_svg(mark: Mark, x: float, y: float, colour: str) -> str:
 
 
 def marks_svg(marks: list[Mark], frame: Frame, palette: dict[str, str]) -> str:
-    """Every item's mark, stacked where they would cover each other; '+N' past the top."""
+    """Every item's mark, stacked where they would cover each other."""
     xs = [frame.x(mark.offset_ms) for mark in marks]
-    drawn, hidden = [], {}
-    column_x = 0.0
+    drawn, column_x = [], 0.0
     for mark, x, level in zip(marks, xs, stack_levels(xs), strict=True):
-        if level == 0:
-            column_x = x
-        if level < MAX_LEVELS:
-            drawn.append(mark_svg(mark, column_x, frame.level_y(level), colour_of(mark, palette)))
-        else:
-            hidden[column_x] = hidden.get(column_x, 0) + 1
-    more = "".join(
-        f"<text x='{x:.1f}' y='{frame.level_y(MAX_LEVELS) + 4:.1f}' text-anchor='middle' "
-        f"font-size='10'>+{count}</text>" for x, count in hidden.items()
-    )
-    return "".join(drawn) + more
+        column_x = x if level == 0 else column_x
+        drawn.append(mark_svg(mark, column_x, frame.level_y(level), colour_of(mark, palette)))
+    return "".join(drawn)
+
+
+def bins(marks: list[Mark], frame: Frame) -> dict[float, list[Mark]]:
+    """The items (not done or error events) by the bar they fall in, keyed by its x."""
+    found: dict[float, list[Mark]] = {}
+    for mark in marks:
+        if mark.role == "item":
+            start = LEFT + (frame.x(mark.offset_ms) - LEFT) // BIN * BIN
+            found.setdefault(start, []).append(mark)
+    return found
+
+
+def bars_svg(marks: list[Mark], frame: Frame, palette: dict[str, str]) -> str:
+    """Too many items to stack: a bar per few px, its height counting the items in it
+    (coloured by the commonest name); done and error events above the bars."""
+    grouped = bins(marks, frame)
+    tallest = max((len(group) for group in grouped.values()), default=1)
+    room = (MAX_LEVELS - 0.5) * LEVEL_STEP
+    parts = []
+    for x, group in grouped.items():
+        height = 3 + (room - 3) * len(group) / tallest
+        names = [mark.name for mark in group]
+        colour = palette.get(max(set(names), key=names.count), OTHER_COLOUR)
+        tip = f"{len(group)} items, {group[0].offset_ms:.1f} to {group[-1].offset_ms:.1f} ms"
+        parts.append(f"<g class='bar'><title>{escape(tip)}</title><rect x='{x:.1f}' "
+                     f"y='{frame.axis_y - height:.1f}' width='{BIN - 0.5}' "
+                     f"height='{height:.1f}' fill='{colour}'/></g>")
+    ends = [mark for mark in marks if mark.role != "item"]
+    xs = [frame.x(mark.offset_ms) for mark in ends]
+    for mark, x, level in zip(ends, xs, stack_levels(xs), strict=True):
+        parts.append(mark_svg(mark, x, frame.level_y(MAX_LEVELS + level), colour_of(mark, palette)))
+    return "".join(parts)
+
+
+def tallest_bar(marks: list[Mark], frame: Frame) -> int:
+    """How many items the tallest bar holds."""
+    return max((len(group) for group in bins(marks, frame).values()), default=0)
 
 
 def moment_svg(moment: Moment, frame: Frame, row: int) -> str:
@@ -216,18 +251,24 @@ def axis_svg(frame: Frame) -> str:
         parts.append(f"<line x1='{RIGHT}' y1='{y}' x2='{RIGHT}' y2='{y + 5}' stroke='#888'/>"
                      f"<text class='tick end' x='{RIGHT}' y='{y + 18}' text-anchor='end'>"
                      f"{end}</text>")
+    last = f"{span:.1f} ms" if span < 2000 else f"{span / 1000:.2f} s"
     parts.append(f"<text x='{LEFT}' y='{y + 34}' fill='#555'>time since the request was sent "
-                 f"(0 = request sent; the axis ends at {span:.1f} ms)</text>")
+                 f"(0 = request sent; the axis ends at {last})</text>")
     return "".join(parts)
 
 
 # -- legend -------------------------------------------------------------------------------
-def legend_entries(marks: list[Mark], moments: list[Moment],
-                   palette: dict[str, str]) -> list[tuple[str, str, str]]:
+def legend_entries(marks: list[Mark], moments: list[Moment], palette: dict[str, str],
+                   frame: Frame) -> list[tuple[str, str, str]]:
     """(role, colour, words) for every kind of mark and moment in the picture."""
     counts = {name: sum(1 for m in marks if m.name == name and m.role == "item")
               for name in palette}
-    entries = [("item", colour, f"{name} ×{counts[name]}") for name, colour in palette.items()]
+    role = "bar" if frame.dense else "item"
+    entries = [(role, colour, f"{name} ×{counts[name]}") for name, colour in palette.items()]
+    if frame.dense:
+        per_bar = frame.span * BIN / (RIGHT - LEFT)
+        entries.append(("bar", OTHER_COLOUR, f"a bar: the items of {per_bar:.1f} ms "
+                        f"(the tallest: {tallest_bar(marks, frame)})"))
     if any(mark.role == "done" for mark in marks):
         entries.append(("done", DONE_COLOUR, "done event"))
     if any(mark.role == "error" for mark in marks):
@@ -256,20 +297,23 @@ def frame_for(marks: list[Mark], moments: list[Moment]) -> Frame:
     span = span_ms(marks, moments)
     frame = Frame(span, 0.0)
     tallest = max(stack_levels([frame.x(mark.offset_ms) for mark in marks]), default=0)
-    levels = min(tallest, MAX_LEVELS) + 1
-    return Frame(span, 4 + MOMENT_ROW * len(moments) + levels * LEVEL_STEP + 10)
+    dense = tallest >= MAX_LEVELS
+    ends = [frame.x(mark.offset_ms) for mark in marks if mark.role != "item"]
+    levels = MAX_LEVELS + 1 + max(stack_levels(ends), default=0) if dense else tallest + 1
+    return Frame(span, 4 + MOMENT_ROW * len(moments) + levels * LEVEL_STEP + 10, dense)
 
 
 def svg(marks: list[Mark], moments: list[Moment]) -> str:
     """The whole picture: moments behind, marks, axis with ticks, legend."""
     frame = frame_for(marks, moments)
     palette = colours(marks)
-    entries = legend_entries(marks, moments, palette)
+    entries = legend_entries(marks, moments, palette, frame)
     legend, bottom = legend_svg(entries, frame.axis_y + 58)
+    drawn = (bars_svg if frame.dense else marks_svg)(marks, frame, palette)
     moments_drawn = "".join(moment_svg(moment, frame, row) for row, moment in enumerate(moments))
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{bottom:.0f}' "
         f"viewBox='0 0 {WIDTH} {bottom:.0f}' role='img' {FONT} style='flex:none' "
         f"aria-label='arrival of the stream items over time'>"
-        f"{moments_drawn}{marks_svg(marks, frame, palette)}{axis_svg(frame)}{legend}</svg>"
+        f"{moments_drawn}{drawn}{axis_svg(frame)}{legend}</svg>"
     )

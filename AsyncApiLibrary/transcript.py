@@ -18,6 +18,7 @@ from .items import StreamItem
 from .masking import Masker
 from .streams import TRANSCRIPT_LIMIT, LiveStream
 
+HEAD_ROWS, TAIL_ROWS = 15, 8  # a long table shows these rows, and all of them folded away
 CONTENT_LIMIT = 100  # characters of an item's content in its row
 RAW_LIMIT = 2000  # characters of an item's raw data in its collapsed cell
 ROW_STYLES = {"done": "background:#e8f5e9", "error": "background:#fdecea"}
@@ -57,16 +58,31 @@ def render(stream: LiveStream, masker: Masker, *,
 
 
 def table(cells: list[tuple[str, str]]) -> str:
-    """The items' table; the raw data column only when some row has raw data to show."""
+    """The items' table; a long one shows its first and last rows, and all of them folded
+    away below. The raw data column is there only when some row has raw data to show."""
     if not cells:
         return "<p>No item arrived.</p>"
+    if len(cells) <= HEAD_ROWS + TAIL_ROWS + 5:
+        return rows_table(cells)
+    left_out = len(cells) - HEAD_ROWS - TAIL_ROWS
+    gap = (f"<tr><td {CELL} colspan='5'>… {left_out} more items: all {len(cells)} are in "
+           "the list below …</td></tr>")
+    short = rows_table(cells[:HEAD_ROWS] + cells[-TAIL_ROWS:], gap_after=HEAD_ROWS, gap=gap)
+    return (f"{short}<details><summary>All {len(cells)} items</summary>{rows_table(cells)}"
+            "</details>")
+
+
+def rows_table(cells: list[tuple[str, str]], gap_after: int = -1, gap: str = "") -> str:
+    """A table of these rows, with ``gap`` (a row) after the first ``gap_after``."""
     with_raw = any(raw for _, raw in cells)
     head = "".join(f"<th {CELL}>{name}</th>" for name in
                    ("#", "arrived (ms)", "event", "content", "raw data")[:5 if with_raw else 4])
-    rows = "".join(f"{start}{f'<td {CELL}>{raw}</td>' if with_raw else ''}</tr>"
-                   for start, raw in cells)
+    rows = [f"{start}{f'<td {CELL}>{raw}</td>' if with_raw else ''}</tr>"
+            for start, raw in cells]
+    if gap_after >= 0:
+        rows.insert(gap_after, gap)
     return ("<table style='border-collapse:collapse;table-layout:auto;margin-top:6px' "
-            f"border='1'><tr>{head}</tr>{rows}</table>")
+            f"border='1'><tr>{head}</tr>{''.join(rows)}</table>")
 
 
 # -- what each item is --------------------------------------------------------------------

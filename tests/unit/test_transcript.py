@@ -265,11 +265,29 @@ async def test_items_that_arrive_together_are_stacked_not_drawn_on_each_other():
     assert len({c.get("cy") for c in circles}) == 3
 
 
-async def test_a_column_too_tall_to_stack_counts_the_rest():
-    stream = await made_stream([(2.0, "token", str(n)) for n in range(8)])
+async def test_too_many_at_once_to_stack_become_bars_that_count_them_under_the_done_event():
+    stream = await made_stream([(2.0, "token", str(n)) for n in range(8)]
+                               + [(2.0, "token", "late"), (2.1, "done", "{}")])
     html = show(stream)
-    assert len(groups(html, "mark")) == timeline.MAX_LEVELS
-    assert ">+3</text>" in html
+    marks = [group.get("class") for group in groups(html, "mark")]
+    assert marks == ["mark done"]  # the items are not dots now: a bar counts them
+    (bar,) = [group for group in groups(html, "bar") if group.get("class") == "bar"]
+    assert text_of(bar) == "9 items, 2.0 to 2.0 ms"
+    done = groups(html, "mark")[0]
+    bar_top = float(next(el for el in bar if local(el) == "rect").get("y"))
+    assert shape_y(done)[1] < bar_top  # the done event sits above the bar, not in it
+    assert "a bar: the items of" in html and "(the tallest: 9)" in html
+
+
+async def test_a_long_table_shows_its_first_and_last_rows_and_folds_all_of_them_away():
+    stream = await made_stream([(float(n), "token", f"t{n}") for n in range(40)]
+                               + [(41.0, "done", "{}")])
+    html = show(stream)
+    shown = [row[0] for row in rows(html)]
+    assert shown[:15] == [str(n) for n in range(15)] and shown[-8:] == [str(n) for n in range(33, 41)]
+    assert shown[15] == "… 18 more items: all 41 are in the list below …"
+    assert "<details><summary>All 41 items</summary>" in html
+    assert html.count("<td style='padding:2px 8px;text-align:left'>40</td>") == 2
 
 
 # -- the headline figures -----------------------------------------------------------------------
