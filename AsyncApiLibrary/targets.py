@@ -71,6 +71,14 @@ class Target:
         """The app object itself (for ``dependency_overrides``); None in URL mode."""
         return unwrap_app(self.app) if self.app is not None else None
 
+    def shown(self, url: Any) -> str:
+        """A URL as a log shows it: in process, only its path and query, since
+        ``http://testserver`` leads nowhere for the reader of a report."""
+        if self.mode != "in-process":
+            return str(url)
+        raw = getattr(url, "raw_path", None)
+        return raw.decode("ascii", "replace") if raw is not None else str(url)
+
     def describe(self) -> str:
         where = self.app_ref if self.mode != "url" else self.base_url
         return f"'{self.alias}' ({self.mode}, {where})"

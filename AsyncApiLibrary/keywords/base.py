@@ -69,7 +69,8 @@ class LibraryComponent:
         ctx.remember(stream.client, ApiResponse(stream.response, stream.name))
         request = stream.request
         logger.info(ctx.masker.text(
-            f"Opened stream '{stream.name}': {request.method} {request.url} -> "
+            f"Opened stream '{stream.name}': {request.method} "
+            f"{ctx.target(stream.client).shown(request.url)} -> "
             f"{stream.response.status_code} {stream.response.reason_phrase} ({stream.fmt})."
         ))
 

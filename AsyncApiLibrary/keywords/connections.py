@@ -123,7 +123,8 @@ class ConnectionKeywords(LibraryComponent):
             ctx.runtime.watch()  # the app runs on the library's loop: watch it for blocks
         closer = ctx.enter(target)
         ctx.clients.add(alias, OpenClient(target, closer, ctx.in_test))
-        logger.info(f"Opened {target.describe()} at {target.base_url}.")
+        where = "in this process" if mode == "in-process" else f"at {target.base_url}"
+        logger.info(f"Opened {target.describe()} {where}.")
         return alias
 
     @keyword(tags=TAGS)

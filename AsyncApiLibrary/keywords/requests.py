@@ -15,6 +15,7 @@ from ..core.exchange import ELAPSED
 from ..display import clip
 from ..httpclient import httpx
 from ..results import ApiResponse
+from ..targets import Target
 from .base import LibraryComponent
 
 TAGS = ["requests"]
@@ -60,16 +61,17 @@ class RequestKeywords(LibraryComponent):
                                 headers)
         limit = seconds(timeout, target.options.timeout)
         raw = self.run(core.exchange, target, request, limit, deadline=limit)
-        self._log_exchange(request, raw)
+        self._log_exchange(target, request, raw)
         response = ApiResponse(raw)
         self.ctx.remember(name, response)
         return response
 
-    def _log_exchange(self, request: httpx.Request, response: httpx.Response) -> None:
+    def _log_exchange(self, target: Target, request: httpx.Request,
+                      response: httpx.Response) -> None:
         mask = self.ctx.masker
         elapsed = response.extensions.get(ELAPSED, 0.0)
         logger.info(
-            mask.text(f"{request.method} {request.url} -> {response.status_code} "
+            mask.text(f"{request.method} {target.shown(request.url)} -> {response.status_code} "
                       f"{response.reason_phrase} in {elapsed:.1f} ms")
         )
         if not logging.getLogger().isEnabledFor(logging.DEBUG):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from robot.api import logger
 from robot.api.deco import keyword
 
 from .. import core
@@ -35,6 +36,8 @@ class TimingKeywords(LibraryComponent):
                 f"Expected the first item of stream '{chosen.name}' within "
                 f"{limit * 1000:g} ms, but {shown}."
             )
+        logger.info(f"First item of stream '{chosen.name}' after {first:.1f} ms, bound "
+                    f"{limit * 1000:g} ms.")
         return first
 
     @keyword(tags=TAGS)
@@ -48,9 +51,22 @@ class TimingKeywords(LibraryComponent):
         """
         chosen = self.stream(stream)
         limit = seconds(bound, 1.0, "Bound") * 1000
+        between = _largest_gap_between(chosen.transcript)
         if chosen.max_gap_ms >= limit:
             raise ExpectationFailed(
-                f"The largest gap between items of stream '{chosen.name}' was "
-                f"{chosen.max_gap_ms:.1f} ms, not below {limit:g} ms."
+                f"Expected no gap of {limit:g} ms or more between items of stream "
+                f"'{chosen.name}', but the largest was {chosen.max_gap_ms:.1f} ms{between}."
             )
+        logger.info(f"Largest gap of stream '{chosen.name}' {chosen.max_gap_ms:.1f} ms"
+                    f"{between}, bound {limit:g} ms.")
         return chosen.max_gap_ms
+
+
+def _largest_gap_between(items: list) -> str:
+    """Where the largest gap lies among the items kept (', between items 3 and 4')."""
+    gaps = [(b.offset_ms - a.offset_ms, a.index, b.index)
+            for a, b in zip(items, items[1:], strict=False) if b.offset_ms > a.offset_ms]
+    if not gaps:
+        return ""
+    _, first, second = max(gaps)
+    return f", between items {first} and {second}"
