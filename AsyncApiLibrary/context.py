@@ -24,6 +24,7 @@ from .results import ApiResponse
 from .runtime import Runtime
 from .streams import LiveStream
 from .targets import Target
+from .verdicts import after_end, unread_violations
 from .watchdog import duration
 
 SETTLE = 1.0  # seconds a disconnected stream's handler may take to finish after the test
@@ -226,7 +227,7 @@ class LibraryContext:
         """What the detectors saw in this test that breaks a client's limits."""
         found = [f"made Python report {self.masker.text(n)}" for n in self.notices.take()]
         found += [self.masker.text(told) for stream in self.streams.values()
-                  if (told := stream.after_end())]
+                  for told in (after_end(stream), unread_violations(stream)) if told]
         work = [w for o in self.clients.values() if o.target.tracker is not None
                 for w in self.run(_call, o.target.tracker.work_left)]
         if work:

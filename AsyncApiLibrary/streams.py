@@ -14,12 +14,14 @@ from typing import Any
 
 import anyio
 
+from .contract import item_checker, response_problem
 from .conventions import DoneRule, ErrorRule
 from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
 from .items import StreamItem
 from .lines import LineDecoder
 from .sse import SseDecoder
+from .verdicts import end_word, violation
 
 TRANSCRIPT_LIMIT = 200
 RECENT = 5
@@ -63,6 +65,7 @@ class LiveStream:
         self.rejected_body = ""
         self.sent_at = time.perf_counter()
         self.disconnected_at: float | None = None
+        self.ended_at: float | None = None  # when the server ended or broke it
         self.arrived_count = 0
         self.delivered_count = 0
         self.first_offset_ms: float | None = None
@@ -75,6 +78,9 @@ class LiveStream:
         self.logged = False
         self.cleanup: Any = None  # what Expect Cleanup observed, once it has
         self.items_to_done: list[StreamItem] | None = None  # kept by the LLM keywords
+        self.checker: Any = None  # the contract's item check: item -> problem or None
+        self.contract_label = ""  # the operation it checks against, for messages
+        self.violations: dict[int, str] = {}  # item index -> how it breaks the contract
         size = buffer_size if buffer_size > 0 else 0
         # Items travel in batches: everything decoded from one received body part. The
         # buffer bounds the batches waiting, as a socket's buffer bounds received parts.
@@ -100,7 +106,12 @@ class LiveStream:
         return self.done_item is not None
 
     # -- lifecycle --------------------------------------------------------------------
-    async def open(self, client: httpx.AsyncClient, task_group: Any) -> None:
+    async def open(self, client: httpx.AsyncClient, task_group: Any,
+                   contract: Any = None) -> None:
+        """Send the request; once the headers arrived, start the pump (for a 2xx stream).
+
+        ``contract`` (a ``Contract``) checks the opening status at once, and every item
+        as it arrives, in the pump."""
         self.sent_at = time.perf_counter()
         try:
             self.response = await client.send(self.request, stream=True)
@@ -109,10 +120,12 @@ class LiveStream:
             self._send.close()
             raise
         status = self.response.status_code
+        content_type = self.response.headers.get("content-type", "")
+        if contract is not None:
+            await self._check_opening(contract, status, content_type)
         if not 200 <= status < 300:
             await self._reject()
             return
-        content_type = self.response.headers.get("content-type", "")
         if self.fmt == "sse" and not content_type.startswith("text/event-stream"):
             await self._reject()
             raise StreamFailure(
@@ -121,6 +134,16 @@ class LiveStream:
             )
         self.state = "open"
         task_group.start_soon(self._pump)
+
+    async def _check_opening(self, contract: Any, status: int, content_type: str) -> None:
+        method, path = self.request.method, self.request.url.path
+        problem = response_problem(contract, method, path, status, content_type, None)
+        if problem is not None:
+            await self._reject()
+            raise ExpectationFailed(f"Stream {self.label} breaks the contract: {problem}.")
+        checking = item_checker(contract, method, path, status, content_type)
+        if checking is not None:
+            self.contract_label, self.checker = checking
 
     async def _reject(self) -> None:
         self.state = "rejected"
@@ -147,11 +170,13 @@ class LiveStream:
                     if batch:
                         await self._send.send(batch)
                 self.state = "ended"
+                self.ended_at = time.perf_counter()
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 pass
             except Exception as exc:
                 self.error = exc
                 self.state = "failed"
+                self.ended_at = time.perf_counter()
         self._pump_done.set()
 
     def _pieces(self) -> Any:
@@ -197,6 +222,11 @@ class LiveStream:
                                 raw=part) for n, part in enumerate(parts)]
         if len(self.transcript) < TRANSCRIPT_LIMIT:
             self.transcript.extend(batch[:TRANSCRIPT_LIMIT - len(self.transcript)])
+        if self.checker is not None:  # as each item arrives, even on a stream that never ends
+            for item in batch:
+                problem = self.checker(item)
+                if problem is not None:
+                    self.violations[item.index] = problem
         return batch
 
     async def disconnect(self) -> bool:
@@ -286,29 +316,16 @@ class LiveStream:
         self.recent.append(item)
         if end is not None:
             raise ExpectationFailed(
-                f"Stream {self.label} sent {item.summary()} after its {self._end_word(end)}: "
+                f"Stream {self.label} sent {item.summary()} after its {end_word(self, end)}: "
                 "nothing may follow the end of a stream."
             )
+        if item.index in self.violations:
+            raise ExpectationFailed(violation(self, item))
         if self.done.matches(item):
             self.done_item = item
         elif self.error_rule.matches(item):
             self.error_item = item
         return item
-
-    def _end_word(self, end: StreamItem) -> str:
-        return "done event" if end is self.done_item else "error event"
-
-    def after_end(self) -> str:
-        """What arrived after the done or error event that was read, as a phrase ('' if
-        nothing did, or the end was not read)."""
-        end = self.done_item or self.error_item
-        extra = 0 if end is None else self.arrived_count - 1 - end.index
-        if extra <= 0:
-            return ""
-        first = end.index + 1
-        shown = f": {self.transcript[first].summary()}" if first < len(self.transcript) else ""
-        return (f"got {extra} item{'' if extra == 1 else 's'} after the {self._end_word(end)} "
-                f"of stream '{self.name}'{shown}")
 
     async def _receive_batch(self, timeout: float | None) -> list[StreamItem]:
         try:

@@ -44,6 +44,7 @@ class TargetOptions:
     disconnect_grace: float = 5.0
     startup_timeout: float = 10.0
     shutdown_timeout: float = 5.0
+    check_requests: bool = False  # with a contract: JSON request bodies are checked too
     done: Any = None  # the client's done convention (a DoneRule), if it has its own
     error: Any = None  # and its error convention (an ErrorRule)
 
@@ -64,6 +65,7 @@ class Target:
         self._stack: contextlib.AsyncExitStack | None = None
         self._asgi: StreamingASGITransport | None = None
         self.lifespan: Lifespan | None = None
+        self.contract: Any = None  # a Contract every exchange is checked against, if set
         self._urls: dict[str, httpx.URL] = {}
 
     @property

@@ -5,6 +5,7 @@ tests drive them directly, without Robot.
 """
 
 from .cleanup import wait_for_cleanup
+from .contracts import load_contract
 from .exchange import exchange, exchange_errors, gather, open_stream, open_streams
 from .leaks import ending_handlers, find_leftovers, mark_reported, settle_disconnects
 from .polling import poll_json_field, wait_until_up
@@ -17,6 +18,7 @@ __all__ = [
     "exchange_errors",
     "find_leftovers",
     "gather",
+    "load_contract",
     "mark_reported",
     "open_stream",
     "open_streams",

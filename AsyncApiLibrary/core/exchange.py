@@ -93,7 +93,7 @@ async def open_stream(target: Target, make_stream: Callable[[], LiveStream],
     stream = make_stream()
     try:
         with exchange_errors(stream.request, limit), anyio.fail_after(limit):
-            await stream.open(target.client, target.task_group)
+            await stream.open(target.client, target.task_group, target.contract)
     except BaseException:  # refused, not a stream, its deadline, Robot's timeout, Ctrl-C
         stream.discard()
         raise

@@ -13,9 +13,10 @@ from robot.api import logger
 from .. import transcript
 from ..arguments import seconds
 from ..context import LibraryContext
+from ..contract import request_problem, response_problem
 from ..conventions import DoneRule, ErrorRule
 from ..display import short
-from ..errors import UsageError
+from ..errors import ExpectationFailed, UsageError
 from ..results import ApiResponse
 from ..streams import LiveStream
 from ..tracking import REQUEST_ID_HEADER
@@ -73,6 +74,28 @@ class LibraryComponent:
             f"{ctx.target(stream.client).shown(request.url)} -> "
             f"{stream.response.status_code} {stream.response.reason_phrase} ({stream.fmt})."
         ))
+
+    def check_request(self, target: Any, request: Any, body: Any) -> None:
+        """With a contract that checks requests: refuse a JSON body it forbids."""
+        if target.contract is None or not target.options.check_requests or body is None:
+            return
+        problem = request_problem(target.contract, request.method, request.url.path, body)
+        if problem is not None:
+            raise ExpectationFailed(f"The request breaks the contract: {problem}.")
+
+    def check_response(self, target: Any, raw: Any) -> None:
+        """With a contract: a whole response must have a declared status and body."""
+        if target.contract is None:
+            return
+        request = raw.request
+        problem = response_problem(target.contract, request.method, request.url.path,
+                                   raw.status_code, raw.headers.get("content-type", ""),
+                                   raw.content)
+        if problem is not None:
+            raise ExpectationFailed(
+                f"{request.method} {request.url.path} -> {raw.status_code} breaks the "
+                f"contract: {problem}."
+            )
 
     def response(self, response: ApiResponse | None) -> ApiResponse:
         """The response given, or the last one received in this test."""

@@ -66,6 +66,8 @@ class ConcurrencyKeywords(LibraryComponent):
                     for body in _bodies(count, json, bodies)]
         limit = seconds(timeout, target.options.timeout)
         answered = self.run(core.gather, target, requests, limit, deadline=limit)
+        for raw in answered:
+            self.check_response(target, raw)
         responses = [ApiResponse(raw) for raw in answered]
         self.ctx.remember(name, responses[-1])
         logger.info(f"Sent {len(responses)} requests {method} {path} concurrently.")

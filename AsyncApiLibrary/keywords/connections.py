@@ -38,6 +38,8 @@ class ConnectionKeywords(LibraryComponent):
         loop_block_limit: Duration | None = None,
         done: str | None = None,
         error: str | None = None,
+        contract: str | None = None,
+        check_requests: bool = False,
     ) -> str:
         """Starts the ASGI ``app`` and opens a client to it. Returns the alias.
 
@@ -51,6 +53,8 @@ class ConnectionKeywords(LibraryComponent):
         | ``buffer_size`` | How many received body parts may wait unread, between app and client (in-process) and between the pump and the reader of a stream; a small value makes a slow reader slow the app down. |
         | ``disconnect_grace`` | In-process: how long the app may run after a disconnect before it is cancelled (which `Expect Cleanup` reports as a leak). |
         | ``done``, ``error`` | This client's done and error conventions, as the library's (see `Importing`); a stream can still set its own. |
+        | ``contract`` | ``openapi`` checks every exchange of this client against the app's own OpenAPI document (or the service's ``/openapi.json``); a file path or URL names another. See `Contracts`. |
+        | ``check_requests`` | With a contract, also check each JSON request body against the operation's request schema, so a test notices it sent what the contract forbids. |
         | ``loop_block_limit`` | If given, every test in which the app blocks the event loop for longer than this is reported at its end, as the library's ``leak_check`` says (``warn`` or ``fail``), naming the blocking line; see `Event Loop Should Not Have Been Blocked Longer Than`. |
 
         The app's startup (lifespan) runs before this keyword returns; its shutdown runs in
@@ -63,6 +67,7 @@ class ConnectionKeywords(LibraryComponent):
             loop_block_limit, 0.1, "Loop block limit")
         alias = self._open(app, mode, alias, headers, token, timeout, buffer_size,
                            disconnect_grace, done, error)
+        self._load_contract(alias, contract, check_requests)
         self.ctx.clients.get(alias).loop_block_limit = limit
         return alias
 
@@ -76,10 +81,13 @@ class ConnectionKeywords(LibraryComponent):
         timeout: Duration | None = None,
         done: str | None = None,
         error: str | None = None,
+        contract: str | None = None,
+        check_requests: bool = False,
     ) -> str:
         """Opens a client for a service that is already running at ``url``. Returns the alias.
 
-        ``headers``, ``token``, ``timeout``, ``done`` and ``error`` work as in `Open App`.
+        ``headers``, ``token``, ``timeout``, ``done``, ``error``, ``contract`` and
+        ``check_requests`` work as in `Open App`.
         Streams, disconnects and requests work as in the other modes. Fakes and
         `Expect Cleanup` need the app in this process; for a service reached by URL, wait
         on something it exposes with `Wait Until Json Field Is`.
@@ -87,7 +95,23 @@ class ConnectionKeywords(LibraryComponent):
         Example:
         | `Open Url` | http://127.0.0.1:8000 | token=${TOKEN} |
         """
-        return self._open(url, "url", alias, headers, token, timeout, None, None, done, error)
+        alias = self._open(url, "url", alias, headers, token, timeout, None, None, done, error)
+        self._load_contract(alias, contract, check_requests)
+        return alias
+
+    def _load_contract(self, alias: str, spec: str | None, check_requests: bool) -> None:
+        if spec is None:
+            return
+        target = self.ctx.target(alias)
+        try:
+            target.contract = self.run(core.load_contract, target, spec, target.options.timeout,
+                                       deadline=target.options.timeout)
+        except BaseException:
+            self.ctx.close_client(alias)  # a client without the contract it asked for
+            raise
+        target.options.check_requests = check_requests
+        logger.info(f"Client '{alias}' checks its exchanges against the contract from "
+                    f"{target.contract.source}.")
 
     def _open(self, ref: Any, mode: str, alias: str | None, headers: dict | None,
               token: Any, timeout: Duration | None, buffer_size: int | None,

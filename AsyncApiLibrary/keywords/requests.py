@@ -57,13 +57,15 @@ class RequestKeywords(LibraryComponent):
         """
         name = self.ctx.clients.resolve(alias)
         target = self.ctx.target(name)
-        request = build_request(target, method, path, json_value(json), data, params,
-                                headers)
+        body = json_value(json)
+        request = build_request(target, method, path, body, data, params, headers)
+        self.check_request(target, request, body)
         limit = seconds(timeout, target.options.timeout)
         raw = self.run(core.exchange, target, request, limit, deadline=limit)
         self._log_exchange(target, request, raw)
         response = ApiResponse(raw)
         self.ctx.remember(name, response)
+        self.check_response(target, raw)
         return response
 
     def _log_exchange(self, target: Target, request: httpx.Request,

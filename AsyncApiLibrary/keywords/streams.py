@@ -66,7 +66,9 @@ class StreamKeywords(LibraryComponent):
         ctx = self.ctx
         client = ctx.clients.resolve(alias)
         target = ctx.target(client)
-        request = build_request(target, method, path, json_value(json), None, params, headers)
+        body = json_value(json)
+        request = build_request(target, method, path, body, None, params, headers)
+        self.check_request(target, request, body)
         stream_name = name or ctx.next_name("stream")
         make_stream = self.stream_maker(client, request, stream_name, format, done, error)
         limit = seconds(timeout, target.options.timeout)

@@ -1,0 +1,44 @@
+"""Loading a client's contract: from the app itself, from the service, a file or a URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+
+from ..contract import Contract
+from ..errors import UsageError
+from ..httpclient import httpx
+from ..targets import Target
+from .exchange import exchange
+
+
+async def load_contract(target: Target, spec: str, limit: float) -> Contract:
+    """``openapi``: the app's own document (in this process) or the service's
+    ``/openapi.json``; otherwise a file path or an http(s) URL of an OpenAPI document."""
+    if spec == "openapi":
+        app = target.user_app
+        if app is not None and callable(getattr(app, "openapi", None)):
+            return Contract(app.openapi(), f"the app '{target.app_ref}'")
+        response = await exchange(target, target.client.build_request(
+            "GET", target.url_for("/openapi.json")), limit)
+        return _from_response(response, f"{target.base_url}/openapi.json")
+    if spec.startswith(("http://", "https://")):
+        async with httpx.AsyncClient(timeout=limit) as client:
+            try:
+                response = await client.get(spec)
+            except httpx.HTTPError as exc:
+                raise UsageError(f"The contract at {spec} could not be fetched: {exc}.") from None
+        return _from_response(response, spec)
+    path = anyio.Path(spec)
+    if not await path.is_file():
+        raise UsageError(
+            f"Contract '{spec}' is neither 'openapi', a URL, nor a file that exists."
+        )
+    return Contract.from_text(await path.read_text(encoding="utf-8"), spec)
+
+
+def _from_response(response: Any, source: str) -> Contract:
+    if response.status_code != 200:
+        raise UsageError(f"The contract at {source} answered status {response.status_code}.")
+    return Contract.from_text(response.text, source)

@@ -1,0 +1,63 @@
+# robocop: off=LEN08
+*** Settings ***
+Documentation       Every exchange checked against the app's own OpenAPI document: statuses,
+...                 JSON bodies, and each streamed event as it arrives, the JSON in its data
+...                 against the contentSchema too. A drift is named at the event it happens.
+Library             AsyncApiLibrary    timeout=2s    leak_check=fail
+Test Setup          Open App    tests.acceptance.apps.contracted:app    alias=api    contract=openapi
+Test Teardown       Run Keywords    Disconnect All Streams    AND    Close All Clients
+Test Tags           contracts
+
+
+*** Test Cases ***
+A Stream That Keeps Its Contract
+    Start Stream    GET    /tokens    name=s
+    Expect Events In Order    token    token    token
+    Stream Should Have Ended
+
+JSON Lines That Keep Their Contract
+    [Setup]    Open App    tests.acceptance.apps.contracted:app    alias=api    contract=openapi    done=end
+    Start Stream    GET    /lines    format=lines    name=l
+    ${items} =    Read Until Done    timeout=1s
+    Length Should Be    ${items}    2
+
+A Renamed Field In One Event
+    Start Stream    GET    /tokens    params={"drift_at": "1"}    name=s
+    Expect Event    token
+    Run Keyword And Expect Error
+    ...    EQUALS:Event 1 of stream 's' breaks the contract of GET /tokens: /data: "text" is a required property (event: '{"index": 1, "txt": "t"}').
+    ...    Expect Event    token
+
+A Wrong Type In One Event
+    Start Stream    GET    /tokens    params={"drift_at": "2", "drift": "type"}    name=s
+    Expect Events In Order    token    token
+    Run Keyword And Expect Error
+    ...    GLOB:Event 2 of stream 's' breaks the contract of GET /tokens: /data/index: "x" is not of type "integer"*
+    ...    Read Next Event
+
+A JSON Body That Drifts
+    Run Keyword And Expect Error
+    ...    EQUALS:GET /reply -> 200 breaks the contract: GET /reply (200) /tokens: "two" is not of type "integer".
+    ...    Send Request    GET    /reply    params={"drift": "true"}
+
+A Status The Operation Does Not Declare
+    Run Keyword And Expect Error
+    ...    EQUALS:GET /reply -> 418 breaks the contract: GET /reply does not declare status 418.
+    ...    Send Request    GET    /reply    params={"teapot": "true"}
+
+A Path The Contract Does Not Have
+    Run Keyword And Expect Error
+    ...    GLOB:GET /nowhere -> 404 breaks the contract: GET /nowhere is not an operation of the contract*
+    ...    Send Request    GET    /nowhere
+
+A Request The Contract Forbids
+    [Setup]    Open App    tests.acceptance.apps.contracted:app    alias=api    contract=openapi    check_requests=${True}
+    Run Keyword And Expect Error
+    ...    EQUALS:The request breaks the contract: the request body of POST /echo: /tokens: "two" is not of type "integer".
+    ...    Send Request    POST    /echo    json={"reply": "hi", "tokens": "two"}
+
+A Contract File That Does Not Exist
+    [Setup]    No Operation
+    Run Keyword And Expect Error
+    ...    EQUALS:Contract 'no/such/openapi.json' is neither 'openapi', a URL, nor a file that exists.
+    ...    Open App    tests.acceptance.apps.contracted:app    contract=no/such/openapi.json
