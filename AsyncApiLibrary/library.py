@@ -57,7 +57,10 @@ class AsyncApiLibrary:
     | ``connections`` | `Open App`, `Open Url`, `Switch Client`, `Close Client`, `Close All Clients`, `Set Bearer Token`, `Wait Until Service Is Up` |
     | ``requests`` | `Send Request`, `Send Chat`, `Send Chats Concurrently` |
     | ``responses`` | `Status Should Be`, `Header Should Be`, `Json Field Should Be`, `Get Json Field`, `Response Should Contain` |
-    | ``streams``, ``reading`` | `Start Stream`, `Start Chat Stream`, `Read Next Event`, `Expect Events In Order`, `Expect Done Event`, `Expect Error Event`, `Read Until Done`, `Count Until Done` |
+    | ``streams``, ``reading`` | `Start Stream`, `Start Chat Stream`, `Read Next Event`, `Expect Events In Order`, `Expect Exactly These Events`, `Expect Done Event`, `Expect Error Event`, `Read Until Done`, `Count Until Done` |
+    | ``llm`` | `Read Streamed Text`, `Streamed Text Should Be`, `Get Tool Calls`, `Tool Call Should Be`, `Get Stream Metrics`, `Time To First Token Should Be Below` |
+    | ``concurrency`` | `Send Requests Concurrently`, `Every Response Should Have Status`, `Start Streams Concurrently`, `Get Metrics Of Streams` |
+    | ``detectors`` | `Event Loop Should Not Have Been Blocked Longer Than` |
     | ``timing`` | `First Chunk Should Arrive Within`, `Largest Gap Should Be Below` |
     | ``cleanup`` | `Disconnect Client` (a ``streams`` keyword), `Expect Cleanup`, `Wait Until Json Field Is` |
     | ``fakes``, ``scripts``, ``checks`` | `Install Fake Upstream`, `Start Fake OpenAI Server`, `Fake Streams Tokens`, `Fake Should Have Been Awaited Once` and the rest |
@@ -95,6 +98,57 @@ class AsyncApiLibrary:
 
     Every stream's transcript (items, arrival times, a small timeline picture) goes to the
     log when it ends, fails or is disconnected. Secrets never appear in it.
+
+    = LLM streams =
+
+    OpenAI-compatible streams are first-class: ``done=openai`` (``data: [DONE]``),
+    ``error=openai`` (a JSON chunk with an ``error`` key), for the library, a client or a
+    stream; ``done=end`` for streams that simply end. `Expect Done Event` and
+    `Read Until Done` return the items before the done event, and the done event itself
+    as ``${items.done}`` (it often carries usage). An SSE event without an ``event:``
+    line is named ``message``.
+
+    The text, not the wire: `Read Streamed Text`, `Streamed Text Should Be`,
+    `Streamed Text Should Contain` and `Streamed Text Should Match` join the content of
+    every chunk (``choices.0.delta.content``, or any JSON ``field``); `Get Tool Calls` and
+    `Tool Call Should Be` assemble tool-call deltas per index. Requests as gateways get
+    them: `Send Chat` and `Start Chat Stream` take ``messages=[...]`` and JSON fields
+    (``stream=true``, ``max_tokens=5``).
+
+    Latency figures: `Get Stream Metrics` (time to first token, inter-token latency mean,
+    p50, p95 and max, duration, items per second, the server's token usage; named as
+    OpenTelemetry's ``gen_ai`` conventions name them), `Time To First Token Should Be Below`,
+    `Inter Token Latency P95 Should Be Below`, and for many users at once
+    `Start Streams Concurrently` with `Get Metrics Of Streams`.
+
+    = Contracts =
+
+    `Open App` or `Open Url` with ``contract=openapi`` checks every exchange of that
+    client against the app's own OpenAPI document (in process from the app object,
+    otherwise from ``/openapi.json``; a file path or URL names another): the status must
+    be one the operation declares, a JSON body must match its schema, and each streamed
+    item must match the ``itemSchema`` of ``text/event-stream`` or ``application/jsonl``,
+    the JSON inside an SSE event's ``data`` its ``contentSchema`` too. Items are checked
+    as they arrive, so a violation is reported at the event where it happened, even on a
+    stream that never ends: reading that item fails with a sentence naming the event, the
+    JSON pointer and the rule, and an item that broke it but was never read is reported
+    at the end of the test. ``check_requests=True`` also refuses request bodies the
+    contract forbids.
+
+    = Detectors =
+
+    The app runs on the library's own loop in ``in-process`` and ``server`` mode, so the
+    library sees what a black-box client cannot. A watchdog measures how long the app
+    blocks the loop and samples the blocking line (`Event Loop Should Not Have Been
+    Blocked Longer Than`, or `Open App` ``loop_block_limit`` for every test). The
+    end-of-test check reports, as ``leak_check`` says: coroutines never awaited, task
+    exceptions never retrieved, unclosed resources, exceptions raised where nothing can
+    catch them; tasks a request started with ``create_task`` and left running after it
+    (`Expect Cleanup` waits for them too); items after a done or error event. Closing a
+    client reports tasks the app left running after its shutdown, and cancels them.
+    `Expect Exactly These Events` checks a whole sequence, nothing more, nothing less;
+    `Fake Should Have Been Cancelled Within` how soon after a disconnect the upstream
+    call was cancelled.
 
     = Fakes =
 
