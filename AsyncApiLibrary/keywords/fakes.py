@@ -186,7 +186,7 @@ class FakeKeywords(LibraryComponent):
         for key in self.ctx.fakes:
             self.ctx.remove_fake(key)
 
-    @keyword(tags=TAGS)
+    @keyword("Start Fake OpenAI Server", tags=TAGS)
     def start_fake_openai_server(self, name: str = "openai") -> str:
         """Starts a fake OpenAI-compatible upstream on 127.0.0.1 and returns its base URL.
 
@@ -222,7 +222,7 @@ class FakeKeywords(LibraryComponent):
         logger.info(f"Started the fake OpenAI server '{name}' at {server.base_url}.")
         return server.base_url
 
-    @keyword(tags=TAGS)
+    @keyword("Stop Fake OpenAI Server", tags=TAGS)
     def stop_fake_openai_server(self, name: str = "openai") -> None:
         """Stops the fake OpenAI server ``name``; requests still waiting on it are cut.
 
