@@ -56,3 +56,25 @@ async def stamped(n: int = Query(20, ge=1, le=100_000),
         yield "event: done\ndata: {}\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+_TOKEN_ITEM = {
+    "type": "object", "required": ["data"],
+    "properties": {"event": {"type": "string"}, "data": {
+        "type": "string", "contentMediaType": "application/json",
+        "contentSchema": {"type": "object", "required": ["index", "text"], "properties": {
+            "index": {"type": "integer"}, "text": {"type": "string"}}}}}}
+
+
+@app.get("/typed-events", response_class=StreamingResponse, responses={
+    200: {"content": {"text/event-stream": {"itemSchema": _TOKEN_ITEM}}}})
+async def typed_events(n: int = Query(1000, ge=1, le=1_000_000)) -> StreamingResponse:
+    """``n`` token events whose item and data schemas the OpenAPI document gives, sent as
+    fast as ``/events`` sends its own, for the contract benchmark."""
+
+    async def stream() -> AsyncIterator[str]:
+        for index in range(n):
+            yield f'event: token\ndata: {{"index": {index}, "text": "tok"}}\n\n'
+        yield 'event: done\ndata: {"index": -1, "text": ""}\n\n'
+
+    return StreamingResponse(stream(), media_type="text/event-stream")
