@@ -203,3 +203,63 @@ def spread(figures: list[StreamMetrics]) -> StreamsMetrics:
         itl_p95_ms=percentile(gaps, 95),
         per_stream=tuple(figures),
     )
+
+
+def openai_format_problems(items: list[StreamItem], asked_usage: bool) -> list[str]:
+    """Where a chat-completion stream breaks the rules clients rely on ([] if nowhere).
+
+    One ``id`` throughout and ``object: chat.completion.chunk``; every choice has a
+    ``delta`` object; ``finish_reason`` only on the last chunk with choices; every
+    tool-call delta has an ``index``, and the first of each call its ``id`` and name; a
+    usage chunk (empty ``choices``) when ``stream_options.include_usage`` was asked.
+    """
+    problems: list[str] = []
+    ids: set[Any] = set()
+    finished_at: int | None = None
+    seen_calls: set[int] = set()
+    usage_seen = False
+    for item in items:
+        chunk = _chunk(item)
+        where = f"chunk {item.index}"
+        if not isinstance(chunk, dict):
+            problems.append(f"{where} is not a JSON object")
+            continue
+        ids.add(chunk.get("id"))
+        if chunk.get("object") != "chat.completion.chunk":
+            problems.append(f"{where} has object {chunk.get('object')!r}, not 'chat.completion.chunk'")
+        choices = chunk.get("choices")
+        if choices == [] and isinstance(chunk.get("usage"), dict):
+            usage_seen = True
+            continue
+        if not isinstance(choices, list) or not choices:
+            problems.append(f"{where} has no choices")
+            continue
+        if finished_at is not None:
+            problems.append(f"{where} follows the finish_reason of chunk {finished_at}")
+        for choice in choices:
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            if not isinstance(delta, dict):
+                problems.append(f"{where} has a choice without a delta object")
+                continue
+            if choice.get("finish_reason") is not None:
+                finished_at = item.index
+            for call in delta.get("tool_calls") or []:
+                problems += _tool_call_problems(where, call, seen_calls)
+    if len(ids) > 1:
+        problems.append(f"the chunks carry {len(ids)} different ids")
+    if asked_usage and not usage_seen:
+        problems.append("stream_options.include_usage was asked, but no usage chunk came")
+    return problems
+
+
+def _tool_call_problems(where: str, call: Any, seen: set[int]) -> list[str]:
+    if not isinstance(call, dict) or "index" not in call:
+        return [f"{where} has a tool-call delta without an index"]
+    if call["index"] in seen:
+        return []
+    seen.add(call["index"])
+    function = call.get("function") or {}
+    missing = [name for name, present in (("id", call.get("id")), ("name", function.get("name")))
+               if not present]
+    return [f"{where} starts tool call {call['index']} without its {' and '.join(missing)}"] \
+        if missing else []

@@ -18,6 +18,7 @@ from .errors import UsageError
 from .keywords.cleanup import CleanupKeywords
 from .keywords.concurrency import ConcurrencyKeywords
 from .keywords.connections import ConnectionKeywords
+from .keywords.contracts import ContractKeywords
 from .keywords.detectors import DetectorKeywords
 from .keywords.fake_checks import FakeCheckKeywords
 from .keywords.fake_scripts import FakeScriptKeywords
@@ -34,7 +35,8 @@ from .version import __version__
 
 COMPONENTS = (ConnectionKeywords, RequestKeywords, ConcurrencyKeywords, ResponseKeywords,
               StreamKeywords,
-              ReadingKeywords, TimingKeywords, LlmKeywords, CleanupKeywords, DetectorKeywords,
+              ReadingKeywords, TimingKeywords, LlmKeywords, ContractKeywords, CleanupKeywords,
+              DetectorKeywords,
               FakeKeywords, FakeScriptKeywords, FakeCheckKeywords)
 
 

@@ -10,15 +10,16 @@ from typing import Any
 
 from robot.api import logger
 
-from .. import transcript
-from ..arguments import seconds
+from .. import core, transcript
+from ..arguments import Duration, seconds
 from ..context import LibraryContext
 from ..contract import request_problem, response_problem
 from ..conventions import DoneRule, ErrorRule
 from ..display import short
 from ..errors import ExpectationFailed, UsageError
+from ..items import StreamItem
 from ..results import ApiResponse
-from ..streams import LiveStream
+from ..streams import TRANSCRIPT_LIMIT, LiveStream
 from ..tracking import REQUEST_ID_HEADER
 
 
@@ -96,6 +97,27 @@ class LibraryComponent:
                 f"{request.method} {request.url.path} -> {raw.status_code} breaks the "
                 f"contract: {problem}."
             )
+
+    def items_to_done(self, chosen: LiveStream, timeout: Duration | None) -> list[StreamItem]:
+        """Every item of the stream before its done event: those read already and the rest,
+        read now. Kept on the stream, so the next such keyword reads nothing again."""
+        if chosen.items_to_done is not None:
+            return chosen.items_to_done
+        if chosen.delivered_count > TRANSCRIPT_LIMIT:
+            raise UsageError(
+                f"Stream '{chosen.name}' had {chosen.delivered_count} items read one by one "
+                f"before this keyword, more than the {TRANSCRIPT_LIMIT} it keeps; use it "
+                "before reading them, and it reads the stream itself."
+            )
+        before = [i for i in chosen.transcript[:chosen.delivered_count] if i is not chosen.done_item]
+        if chosen.done_item is None:
+            limit = self.stream_timeout(chosen, timeout)
+            try:
+                before += self.run(core.read_until_done, chosen, limit, deadline=limit)
+            finally:
+                self.log_transcript(chosen)
+        chosen.items_to_done = before
+        return before
 
     def response(self, response: ApiResponse | None) -> ApiResponse:
         """The response given, or the last one received in this test."""

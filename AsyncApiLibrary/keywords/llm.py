@@ -9,12 +9,11 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from .. import completions, core
+from .. import completions
 from ..arguments import Duration, json_value, seconds
 from ..completions import StreamMetrics
 from ..errors import ExpectationFailed, UsageError
-from ..items import StreamItem
-from ..streams import TRANSCRIPT_LIMIT, LiveStream
+from ..streams import LiveStream
 from .base import LibraryComponent
 
 TAGS = ["llm"]
@@ -23,27 +22,6 @@ TAGS = ["llm"]
 
 class LlmKeywords(LibraryComponent):
     """The text of a streamed answer, its tool calls, and how fast it came."""
-
-    def items_to_done(self, chosen: LiveStream, timeout: Duration | None) -> list[StreamItem]:
-        """Every item of the stream before its done event: those read already and the rest,
-        read now. Kept on the stream, so the next such keyword reads nothing again."""
-        if chosen.items_to_done is not None:
-            return chosen.items_to_done
-        if chosen.delivered_count > TRANSCRIPT_LIMIT:
-            raise UsageError(
-                f"Stream '{chosen.name}' had {chosen.delivered_count} items read one by one "
-                f"before this keyword, more than the {TRANSCRIPT_LIMIT} it keeps; use it "
-                "before reading them, and it reads the stream itself."
-            )
-        before = [i for i in chosen.transcript[:chosen.delivered_count] if i is not chosen.done_item]
-        if chosen.done_item is None:
-            limit = self.stream_timeout(chosen, timeout)
-            try:
-                before += self.run(core.read_until_done, chosen, limit, deadline=limit)
-            finally:
-                self.log_transcript(chosen)
-        chosen.items_to_done = before
-        return before
 
     def _text(self, field: str | None, timeout: Duration | None, stream: str | None) -> tuple[LiveStream, str]:
         chosen = self.stream(stream)
@@ -226,6 +204,46 @@ class LlmKeywords(LibraryComponent):
         """
         figures = self.get_stream_metrics(field, timeout, stream)
         return _below("95th percentile inter-token latency", figures.itl_p95_ms, bound, figures)
+
+
+    @keyword(tags=TAGS)
+    def stream_should_follow_the_openai_chunk_format(self, timeout: Duration | None = None,
+                                                     stream: str | None = None) -> None:
+        """Fails unless the stream is a well-formed OpenAI chat-completions stream.
+
+        Reads it to done and checks the rules clients rely on: one ``id`` throughout and
+        ``object: chat.completion.chunk``; a ``delta`` object in every choice;
+        ``finish_reason`` only on the last chunk with choices; an ``index`` on every
+        tool-call delta, and ``id`` and name on the first of each call; a usage chunk
+        (empty ``choices``) when the request asked for ``stream_options.include_usage``;
+        and ``data: [DONE]`` last, with nothing after it. Lists every rule broken.
+
+        Example:
+        | `Start Stream` | POST | /v1/chat/completions | json=${body} | done=openai |
+        | `Stream Should Follow The OpenAI Chunk Format` |
+        """
+        chosen = self.stream(stream)
+        items = self.items_to_done(chosen, timeout)
+        asked = _asked_usage(chosen.request)
+        problems = completions.openai_format_problems(items, asked)
+        if chosen.done_item is None or chosen.done_item.data.strip() != "[DONE]":
+            problems.append("it did not end with data: [DONE]")
+        if problems:
+            raise ExpectationFailed(
+                f"Expected stream '{chosen.name}' to follow the OpenAI chunk format, but "
+                f"{'; '.join(problems)}."
+            )
+        logger.info(f"Stream '{chosen.name}' follows the OpenAI chunk format "
+                    f"({len(items)} chunks, then [DONE]).")
+
+
+def _asked_usage(request: Any) -> bool:
+    try:
+        body = json.loads(request.content or b"{}")
+    except ValueError:
+        return False
+    options = body.get("stream_options") if isinstance(body, dict) else None
+    return isinstance(options, dict) and bool(options.get("include_usage"))
 
 
 def _below(what: str, value: float | None, bound: Duration, figures: StreamMetrics) -> float:
