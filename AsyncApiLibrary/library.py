@@ -23,6 +23,7 @@ from .keywords.detectors import DetectorKeywords
 from .keywords.fake_checks import FakeCheckKeywords
 from .keywords.fake_scripts import FakeScriptKeywords
 from .keywords.fakes import FakeKeywords
+from .keywords.http_fake import HttpFakeKeywords
 from .keywords.llm import LlmKeywords
 from .keywords.reading import ReadingKeywords
 from .keywords.requests import RequestKeywords
@@ -37,7 +38,7 @@ COMPONENTS = (ConnectionKeywords, RequestKeywords, ConcurrencyKeywords, Response
               StreamKeywords,
               ReadingKeywords, TimingKeywords, LlmKeywords, ContractKeywords, CleanupKeywords,
               DetectorKeywords,
-              FakeKeywords, FakeScriptKeywords, FakeCheckKeywords)
+              FakeKeywords, FakeScriptKeywords, FakeCheckKeywords, HttpFakeKeywords)
 
 
 class AsyncApiLibrary:

@@ -26,12 +26,20 @@ from typing import Any
 
 import anyio
 
+from .asgi_helpers import (
+    JSON_HEADERS,
+    cancel_on_disconnect,
+    lifespan,
+    read_body,
+    send_json,
+    stall,
+)
 from .fakes import FakeCall, FakeUpstream
 from .httpclient import httpx
 from .server import HostedServer
 
 PATH = "/v1/chat/completions"
-_JSON = [(b"content-type", b"application/json")]
+
 
 
 class ScriptedHangUp(Exception):
@@ -70,24 +78,24 @@ class FakeOpenAIServer:
     # -- the ASGI app -------------------------------------------------------------------
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
-        raw = await _read_body(receive)
+        raw = await read_body(receive)
         if scope["method"] != "POST" or scope["path"] != PATH:
-            await _send_json(send, 404, {"error": {"message": f"Only POST {PATH} is served."}})
+            await send_json(send, 404, {"error": {"message": f"Only POST {PATH} is served."}})
             return
         try:
             body = json.loads(raw or b"{}")
             if not isinstance(body, dict):
                 raise ValueError("not an object")
         except ValueError:
-            await _send_json(send, 400, {"error": {"message": "The body is not a JSON object."}})
+            await send_json(send, 400, {"error": {"message": "The body is not a JSON object."}})
             return
         call = self.fake.chat_completions(**_recorded_fields(body))
         async with anyio.create_task_group() as group:
-            group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+            group.start_soon(cancel_on_disconnect, receive, group.cancel_scope)
             reply = _stream_reply if body.get("stream") else _whole_reply
             try:
                 await reply(call, send)
@@ -123,14 +131,14 @@ async def _whole_reply(call: FakeCall, send: Any) -> None:
         await _send_status_error(send, exc)
         return
     except httpx.TimeoutException:
-        await _stall()
+        await stall()
         return
     except httpx.TransportError:
         await send({"type": "http.response.start", "status": 200,
-                    "headers": [*_JSON, (b"content-length", b"1000")]})
+                    "headers": [*JSON_HEADERS, (b"content-length", b"1000")]})
         await send({"type": "http.response.body", "body": b'{"choices": [', "more_body": True})
         raise ScriptedHangUp("The fake OpenAI server cut the connection as scripted.") from None
-    await _send_json(send, 200, {
+    await send_json(send, 200, {
         "id": f"chatcmpl-fake-{len(call.fake.calls)}",
         "object": "chat.completion",
         "created": int(time.time()),
@@ -158,7 +166,7 @@ async def _stream_reply(call: FakeCall, send: Any) -> None:
         await send({"type": "http.response.body", "body": b""})
         return
     except httpx.TimeoutException:
-        await _stall()
+        await stall()
         return
     except httpx.TransportError:
         raise ScriptedHangUp("The fake OpenAI server cut the stream as scripted.") from None
@@ -188,48 +196,6 @@ async def _send_status_error(send: Any, exc: httpx.HTTPStatusError) -> None:
     retry = exc.response.headers.get("retry-after")
     if retry:
         headers["retry-after"] = retry
-    await _send_json(send, exc.response.status_code, _error_body(exc), headers)
+    await send_json(send, exc.response.status_code, _error_body(exc), headers)
 
 
-async def _send_json(send: Any, status: int, payload: dict,
-                     headers: dict[str, str] | None = None) -> None:
-    body = json.dumps(payload).encode()
-    extra = [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status,
-                "headers": [*_JSON, (b"content-length", str(len(body)).encode()), *extra]})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _stall() -> None:
-    """Send nothing more; the caller's timeout (or disconnect) ends the request."""
-    await anyio.sleep_forever()
-
-
-async def _read_body(receive: Any) -> bytes:
-    parts = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        parts.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(parts)
-
-
-async def _cancel_on_disconnect(receive: Any, scope: anyio.CancelScope) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            scope.cancel()
-            return
-
-
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

@@ -50,6 +50,11 @@ class HostedServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def uvicorn(self) -> uvicorn.Server | None:
+        """The uvicorn server, while it runs (its ``server_state`` counts connections)."""
+        return self._server
+
     async def __aenter__(self) -> HostedServer:
         await self.lifespan.__aenter__()
         try:
