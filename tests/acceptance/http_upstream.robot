@@ -1,3 +1,4 @@
+# robocop: off=VAR05
 *** Settings ***
 Documentation       A fake HTTP upstream for any service, scripted route by route: replies,
 ...                 statuses with headers, streams, a stall, a cut and a malformed body; what
