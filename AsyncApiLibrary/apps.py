@@ -59,7 +59,7 @@ def import_object(import_path: Any, what: str) -> Any:
             raise AppLoadError(
                 f"The {what} factory '{import_path}' raised {type(exc).__name__}: {exc}."
             ) from exc
-    if not callable(target):
+    if what != "object" and not callable(target):
         kind = "an ASGI app" if what == "app" else f"a callable {what}"
         raise AppLoadError(f"'{import_path}' is not {kind}; it is a {type(target).__name__}.")
     return target

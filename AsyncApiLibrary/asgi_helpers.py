@@ -4,6 +4,7 @@ notice the caller leaving, and a lifespan that starts and stops at once."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import anyio
@@ -53,3 +54,20 @@ async def lifespan(receive: Any, send: Any) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+
+class ScriptedHangUp(Exception):
+    """Raised inside a fake server so that uvicorn cuts the connection, as scripted."""
+
+
+def _quiet_hang_ups(record: logging.LogRecord) -> bool:
+    """uvicorn logs the exception that cuts a connection; a scripted cut is not news."""
+    error = record.exc_info[1] if record.exc_info else None
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return not isinstance(error, ScriptedHangUp)
+
+
+# Installed once for every fake server: it drops only the fakes' own scripted cuts.
+logging.getLogger("uvicorn.error").addFilter(_quiet_hang_ups)

@@ -15,7 +15,7 @@ from . import core
 from .applog import AppLogCollector
 from .conventions import DoneRule, ErrorRule
 from .errors import ExpectationFailed, UsageError
-from .fakes import FakeUpstream
+from .fakes import FakeUpstream, call_in_loop
 from .masking import Masker
 from .noticeboard import Noticeboard
 from .owner import Owner, open_owned
@@ -108,6 +108,8 @@ class LibraryContext:
         """Enter an async context manager in a task of its own on the loop; an interrupted
         keyword leaves nothing of it running. ``Owner.close`` exits it later."""
         self.app_log.attach()
+        loop = self.runtime.started_loop()
+        self.notices.watch_loop(loop, self.runtime.thread_id)
         return self.run(open_owned, manager)
 
     def make(self, factory: Any, *args: Any, **kwargs: Any) -> Any:
@@ -157,7 +159,7 @@ class LibraryContext:
     def remove_fake(self, name: str) -> None:
         installed = self.fakes.pop(name)
         if installed.fake is not None:
-            self.run(_call, installed.fake.shutdown)
+            self.run(call_in_loop, installed.fake.shutdown)
         if installed.restore is not None:
             installed.restore()
             logger.info(f"Removed '{name}'; {installed.dependency_path} is real again.")
@@ -181,7 +183,7 @@ class LibraryContext:
             if installed.target is opened.target:
                 self.remove_fake(name)
         self.run(opened.closer.close)
-        work = self.run(_call, opened.target.work_left)
+        work = self.run(call_in_loop, opened.target.work_left)
         if work:
             sentence = (f"The app of client '{alias}' left work running after its shutdown, "
                         f"now cancelled: {'; '.join(work)}.")
@@ -190,11 +192,24 @@ class LibraryContext:
             logger.warn(self.masker.text(sentence))
         logger.info(f"Closed {opened.target.describe()}.")
 
-    def close_everything(self) -> None:
+    def close_clients(self) -> None:
+        """Close every client, each even if closing another failed; the first failure is
+        raised once all are closed."""
+        failures = []
         for alias in self.clients:
-            self.close_client(alias)
-        for name in self.fakes:
-            self.remove_fake(name)
+            try:
+                self.close_client(alias)
+            except Exception as exc:  # the others still get their shutdown
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    def close_everything(self) -> None:
+        try:
+            self.close_clients()
+        finally:
+            for name in self.fakes:
+                self.remove_fake(name)
 
     def shutdown(self) -> None:
         """Close everything and stop the loop; at the end of the run."""
@@ -215,7 +230,7 @@ class LibraryContext:
         self.forget_responses()
         if self.runtime.watchdog is not None:
             self.runtime.watchdog.reset()
-        self.notices.install(self.runtime.loop)
+        self.notices.install()
         self._tell_outside_tests()
 
     def _tell_outside_tests(self) -> None:
@@ -223,13 +238,23 @@ class LibraryContext:
         for notice in self.notices.take():
             logger.warn(f"Outside any test: {self.masker.text(notice)}")
 
+    def not_the_app_since(self, moment: float) -> None:
+        """Loop blocks from ``moment`` on were the library's own work, not the app's."""
+        if self.runtime.watchdog is not None:
+            self.runtime.watchdog.forget_since(moment)
+
+    def ignore_findings(self) -> list[str]:
+        """With the check off: what the detectors collected is dropped, nothing cancelled."""
+        self.notices.take()
+        return []
+
     def findings(self) -> list[str]:
         """What the detectors saw in this test that breaks a client's limits."""
         found = [f"made Python report {self.masker.text(n)}" for n in self.notices.take()]
         found += [self.masker.text(told) for stream in self.streams.values()
                   for told in (after_end(stream), unread_violations(stream)) if told]
         work = [w for o in self.clients.values() if o.target.tracker is not None
-                for w in self.run(_call, o.target.tracker.work_left)]
+                for w in self.run(call_in_loop, o.target.tracker.work_left)]
         if work:
             found.append(f"left work running after its request: {'; '.join(work)}")
         limits = [o.loop_block_limit for o in self.clients.values() if o.loop_block_limit]
@@ -269,9 +294,9 @@ class LibraryContext:
         Handlers still running are blamed on this test alone: they, and the handlers of
         the streams released here, are never reported against a later test.
         """
-        for name in self.streams:
-            self.release_stream(name)
-        core.mark_reported(opened.target.tracker for opened in self.clients.values())
+        setup = {stream.request_id for stream in self.streams.values() if not stream.in_test}
+        self.release_test_streams()
+        core.mark_reported((opened.target.tracker for opened in self.clients.values()), setup)
         for name, installed in self.fakes.items():
             if installed.installed_in_test:
                 self.remove_fake(name)
@@ -279,6 +304,3 @@ class LibraryContext:
             if opened.opened_in_test:
                 self.close_client(alias)
 
-
-async def _call(func: Any, *args: Any) -> Any:
-    return func(*args)

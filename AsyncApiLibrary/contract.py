@@ -101,7 +101,9 @@ class Contract:
             raise UsageError(f"The contract from {source} is not an OpenAPI document (no 'paths').")
         self.source = source
         self._operations: list[tuple[str, re.Pattern[str], Operation]] = []
-        for path, item in document["paths"].items():
+        # Concrete paths match before templated ones, as OpenAPI says (/jobs/stats before
+        # /jobs/{job_id}), whatever their order in the document.
+        for path, item in sorted(document["paths"].items(), key=lambda p: "{" in p[0]):
             pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
             for method, spec in item.items():
                 if isinstance(spec, dict) and "responses" in spec:

@@ -40,6 +40,7 @@ class FakeCall:
         self.cancelled = False
         self.cancelled_at: float | None = None
         self.finished = anyio.Event()
+        self.closed = anyio.Event()
         self.outcome = "called"
 
     # -- as a coroutine --------------------------------------------------------------
@@ -108,6 +109,7 @@ class FakeCall:
             self.closed_at = time.perf_counter()
         self.fake.open_streams.discard(self)
         self.finished.set()
+        self.closed.set()
 
     async def __aenter__(self) -> FakeCall:
         return self
@@ -164,20 +166,25 @@ class FakeUpstream:
         if count < 1:
             raise UsageError(f"Release count must be 1 or more, got {count}.")
         self._permits += count
-        self._permit_added.set()
+        self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
+        """Wake every call waiting for a permit: only this swaps the event, so no waiter
+        can replace another's and miss a release."""
+        woken, self._permit_added = self._permit_added, anyio.Event()
+        woken.set()
 
     async def _take_permit(self) -> None:
         while self._permits <= 0:
             if self._removed.is_set():
                 raise self._removed_error()
-            self._permit_added = anyio.Event()
             await self._permit_added.wait()
         self._permits -= 1
 
     def shutdown(self) -> None:
         """The test removed the fake: calls still waiting on it fail instead of hanging."""
         self._removed.set()
-        self._permit_added.set()
+        self._wake_waiters()
 
     def _removed_error(self) -> Exception:
         request = httpx.Request("POST", FAKE_URL)
@@ -195,10 +202,7 @@ class FakeUpstream:
         """Wait until no streamed call is left open; return the calls still open."""
         with anyio.move_on_after(timeout):
             for made in list(self.open_streams):
-                while made.closed_at is None:
-                    made.finished = anyio.Event()
-                    if made.closed_at is None:
-                        await made.finished.wait()
+                await made.closed.wait()
         return [c for c in self.open_streams if c.closed_at is None]
 
     def reset(self) -> None:

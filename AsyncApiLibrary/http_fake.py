@@ -11,22 +11,24 @@ the service's shutdown is seen.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 import anyio
 
-from .asgi_helpers import JSON_HEADERS, cancel_on_disconnect, lifespan, read_body, send_json
+from .asgi_helpers import (
+    JSON_HEADERS,
+    ScriptedHangUp,
+    cancel_on_disconnect,
+    lifespan,
+    read_body,
+    send_json,
+)
 from .fakes import FakeUpstream
 from .server import HostedServer
 
 Behaviour = Literal["reply", "stream", "stall", "hang_up", "malformed"]
-
-
-class ScriptedHangUp(Exception):
-    """Raised inside the fake so that uvicorn cuts the connection."""
 
 
 @dataclass
@@ -67,16 +69,12 @@ class FakeHttpUpstream:
         return len(server.server_state.connections) if server is not None else 0
 
     async def __aenter__(self) -> FakeHttpUpstream:
-        logging.getLogger("uvicorn.error").addFilter(_quiet_hang_ups)
         await self._server.__aenter__()
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self.fake.shutdown()
-        try:
-            await self._server.__aexit__(*exc_info)
-        finally:
-            logging.getLogger("uvicorn.error").removeFilter(_quiet_hang_ups)
+        await self._server.__aexit__(*exc_info)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -133,8 +131,3 @@ async def _answer(route: Route, send: Any) -> None:
     await send({"type": "http.response.body", "body": closing})
 
 
-def _quiet_hang_ups(record: logging.LogRecord) -> bool:
-    error = record.exc_info[1] if record.exc_info else None
-    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-        error = error.exceptions[0]
-    return not isinstance(error, ScriptedHangUp)

@@ -251,8 +251,11 @@ class AsyncApiLibrary:
 
     Header values of ``Authorization``, cookies, API-key and token headers, and every
     token given to `Open App`, `Open Url` or `Set Bearer Token`, are replaced by ``***``
-    in everything the library logs, returns (as Robot shows it) or fails with, transcripts
-    included, also where they appear percent-encoded. Credentials nobody registered are
+    in everything the library logs or fails with, transcripts included, also where they
+    appear percent-encoded. Robot logs the values keywords return in its assignment
+    lines: a text the library returns that holds a known credential (`Get Json Field`,
+    `Read Streamed Text`, `Get Json From Event`, `Wait Until Json Field Is`, a credential
+    header from `Get Header`) comes back as a Robot ``Secret``; its ``value`` is the text. Credentials nobody registered are
     hidden by their shape: ``api_key=``, ``token=`` and similar query parameters, a
     password in a URL, and ``password``, ``api_key``, ``secret`` or ``token`` fields of a
     logged body. A token shorter than 4 characters is refused, as it could not be hidden

@@ -9,6 +9,7 @@ warning. Requests see the state the lifespan set up (``scope["state"]``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -18,6 +19,7 @@ from .errors import AppLoadError
 from .tasks import STARTER, Starter
 
 log = logging.getLogger("AsyncApiLibrary.app")
+STOP_GRACE = 1.0  # seconds a cancelled lifespan may take to end, as the transport's calls
 
 
 class Lifespan:
@@ -36,7 +38,8 @@ class Lifespan:
         self._receive_called = False
         self._failure: str | None = None
         self._error: BaseException | None = None
-        self._group: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.starter = Starter(f"the startup of '{name}'")  # free tasks its lifespan starts
 
     async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -47,9 +50,7 @@ class Lifespan:
         await self._app(scope, receive, send)
 
     async def __aenter__(self) -> Lifespan:
-        self._group = anyio.create_task_group()
-        await self._group.__aenter__()
-        self._group.start_soon(self._run)
+        self._task = asyncio.get_running_loop().create_task(self._run())
         try:
             await self._to_app.send({"type": "lifespan.startup"})
             with anyio.fail_after(self.startup_timeout):
@@ -88,12 +89,22 @@ class Lifespan:
             await self._stop()
 
     async def _stop(self) -> None:
-        """Close the app's channel and cancel its task; the task group waits for it even
-        while the caller is being cancelled."""
+        """Close the app's channel and cancel its task, waiting for it at most
+        ``STOP_GRACE`` seconds: a task that cannot take the cancellation yet (blocked in a
+        worker thread) is left to end on its own, with a warning, as uvicorn does."""
+        self._stopping = True
         self._to_app.close()
         self._from_test.close()
-        self._group.cancel_scope.cancel()
-        await self._group.__aexit__(None, None, None)
+        task = self._task
+        if task is None or task.done():
+            return
+        task.cancel()
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait([task], timeout=STOP_GRACE)
+        if not task.done():
+            log.warning("The lifespan of the app '%s' did not stop within %g s of being "
+                        "cancelled (blocked in a worker thread?); it was left to end on "
+                        "its own.", self.name, STOP_GRACE)
 
     async def _run(self) -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"},
@@ -119,7 +130,7 @@ class Lifespan:
             self._failure = _last_line(message.get("message")) or "it sent lifespan.startup.failed"
             self._started.set()
         elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
-            if kind.endswith("failed"):
+            if kind.endswith("failed") and not self._stopping:  # not our own cancellation
                 log.warning("The app '%s' failed during shutdown: %s", self.name,
                             _last_line(message.get("message")) or "no reason given")
             self._stopped.set()

@@ -28,5 +28,4 @@ class LineDecoder:
                 + self._text.decode(b"", final=True)).rstrip("\r")
         self._pending = ""
         self._parts = []
-        self._parts: list[str] = []  # a long line arriving in pieces: joined once it ends
         return [rest] if rest.strip() else []

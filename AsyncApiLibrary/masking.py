@@ -29,6 +29,9 @@ _FIELD = re.compile(rf'("{_NAMES}"\s*:\s*)"(?:\\.|[^"\\])*"', re.IGNORECASE)
 # scheme://user:PASSWORD@host
 _USERINFO = re.compile(r"(\w+://[^/\s:@]*:)[^/\s@]+@")
 _secrets: set[str] = set()
+_longest_first: list[str] = []  # the secrets, longest first: kept sorted as they are added
+_CREDENTIAL_NAME = re.compile(
+    r"(^|[-_])(token|secret|password|passwd|api[-_]?key|apikey|auth[-_]?token|session)$")
 
 
 def secret_value(value: Any) -> str:
@@ -38,7 +41,7 @@ def secret_value(value: Any) -> str:
 
 def mask(text: str) -> str:
     """``text`` with every known secret, and every credential-shaped part, replaced."""
-    for secret in sorted(_secrets, key=len, reverse=True):
+    for secret in _longest_first:
         if secret in text:
             text = text.replace(secret, MASK)
     if "=" in text:
@@ -62,8 +65,21 @@ class Masker:
     def add(self, value: Any) -> None:
         """Remember a secret, also as it looks percent-encoded in a URL."""
         text = secret_value(value)
-        if len(text) >= SHORTEST:
-            _secrets.update({text, quote(text, safe=""), quote_plus(text, safe="")})
+        if len(text) < SHORTEST:
+            return
+        new = {text, quote(text, safe=""), quote_plus(text, safe="")} - _secrets
+        if new:
+            _secrets.update(new)
+            _longest_first[:] = sorted(_secrets, key=len, reverse=True)
+
+    def guard(self, value: Any) -> Any:
+        """A value a keyword returns: text holding a known secret comes back as a Robot
+        ``Secret``, so the assignment line Robot logs does not show it."""
+        if isinstance(value, str) and mask(value) != value:
+            from robot.api.types import Secret
+
+            return Secret(value)
+        return value
 
     def add_given(self, value: Any, what: str = "A token") -> None:
         """Remember a credential a test gave; one too short to mask safely is refused."""
@@ -81,13 +97,16 @@ class Masker:
     def body(self, text: str) -> str:
         return mask_body(text)
 
-    def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-        """The headers as they may be logged; their credentials are remembered as secrets."""
+    def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]],
+                learn: bool = True) -> dict[str, str]:
+        """The headers as they may be logged. Credentials are shown as ``***`` and, for
+        headers the test sent (``learn``), remembered as secrets."""
         pairs = headers.items() if isinstance(headers, Mapping) else headers
         shown = {}
         for name, value in pairs:
             if _sensitive(name):
-                self.add(value.split(" ", 1)[-1])
+                if learn:
+                    self.learn([(name, value)])
                 shown[name] = MASK
             else:
                 shown[name] = mask(value)
@@ -99,17 +118,23 @@ class Masker:
         return _sensitive(name)
 
     def learn(self, headers: Iterable[tuple[str, str]]) -> None:
-        """Remember the credentials in ``headers`` without rendering them for the log."""
+        """Remember the credentials in headers the test sends, without rendering them: an
+        authorization's credential (after its scheme), each cookie's value."""
         for name, value in headers:
-            if _sensitive(name):
+            lowered = name.lower()
+            if lowered in ("cookie", "set-cookie"):
+                for pair in value.split(";" if lowered == "cookie" else "\n"):
+                    self.add(pair.split(";", 1)[0].partition("=")[2].strip())
+            elif _sensitive(name):
                 self.add(value.split(" ", 1)[-1])
 
 
 def _sensitive(name: str) -> bool:
+    """A header whose value is a credential: the known ones, and names ending in a
+    credential word (``x-auth-token``, ``x-api-key``), not ones that merely mention one
+    (``x-ratelimit-limit-tokens`` is a number)."""
     lowered = name.lower()
-    return (lowered in SENSITIVE_HEADERS or "token" in lowered or "secret" in lowered
-            or "api-key" in lowered or "api_key" in lowered or "apikey" in lowered
-            or "password" in lowered)
+    return lowered in SENSITIVE_HEADERS or _CREDENTIAL_NAME.search(lowered) is not None
 
 
 def masked_failures(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,11 +1,13 @@
-"""What Python itself says about async code gone wrong, collected per test.
+"""What Python itself says about the app's async code gone wrong, collected per test.
 
 Coroutines never awaited (``RuntimeWarning``), resources never closed
 (``ResourceWarning``), exceptions nobody could raise (``sys.unraisablehook``: an error in
 a ``__del__`` or a finalizer) and what the loop reports on its own ("Task exception was
 never retrieved", "Task was destroyed but it is pending") normally go to stderr, where no
-report reader looks. While Robot runs the library's tests they come here instead, and the
-end-of-test check reports them against the test, as ``leak_check`` says.
+report reader looks. While Robot runs the library's tests, those raised on the library's
+loop thread, where the app runs, come here instead, and the end-of-test check reports them
+against the test, as ``leak_check`` says. What the test's own code or another library
+causes on Robot's thread is left as Python shows it.
 """
 
 from __future__ import annotations
@@ -27,11 +29,17 @@ class Noticeboard:
         self._notices: list[str] = []
         self._installed = False
         self._previous: dict[str, Any] = {}
+        self._thread: int | None = None  # the loop thread: the app's code runs there
 
-    def install(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        """Start collecting (once); ``loop`` is the library's loop, if it runs yet."""
-        if loop is not None and loop.get_exception_handler() is None:
+    def watch_loop(self, loop: asyncio.AbstractEventLoop, thread_id: int) -> None:
+        """Take what the library's loop reports, from the moment it runs an app; only what
+        happens on its thread (the app's code) is collected at all."""
+        self._thread = thread_id
+        if loop.get_exception_handler() is None:
             loop.set_exception_handler(self._loop_exception)
+
+    def install(self) -> None:
+        """Start collecting warnings and unraisable errors (once, while Robot runs tests)."""
         if self._installed:
             return
         self._installed = True
@@ -62,15 +70,22 @@ class Noticeboard:
             if text not in self._notices:
                 self._notices.append(text)
 
+    def _mine(self) -> bool:
+        return self._thread is not None and threading.get_ident() == self._thread
+
     def _show(self, message: Any, category: type[Warning], filename: str, lineno: int,
               file: Any = None, line: str | None = None) -> None:
-        if issubclass(category, ResourceWarning) or (
-                issubclass(category, RuntimeWarning) and "was never awaited" in str(message)):
+        wanted = issubclass(category, ResourceWarning) or (
+            issubclass(category, RuntimeWarning) and "was never awaited" in str(message))
+        if wanted and self._mine():
             self._note(f"{category.__name__}: {message} ({filename}:{lineno})")
         else:
             self._previous["showwarning"](message, category, filename, lineno, file, line)
 
     def _unraisable(self, unraisable: Any) -> None:
+        if not self._mine():
+            self._previous["unraisablehook"](unraisable)
+            return
         error = unraisable.exc_value
         where = f" in {unraisable.object!r}" if unraisable.object is not None else ""
         shown = f"{type(error).__name__}: {error}" if error is not None else "an exception"

@@ -20,7 +20,6 @@ and cancelled when the caller disconnected while the server was still waiting on
 from __future__ import annotations
 
 import json
-import logging
 import time
 from typing import Any
 
@@ -28,6 +27,7 @@ import anyio
 
 from .asgi_helpers import (
     JSON_HEADERS,
+    ScriptedHangUp,
     cancel_on_disconnect,
     lifespan,
     read_body,
@@ -40,10 +40,6 @@ from .server import HostedServer
 
 PATH = "/v1/chat/completions"
 
-
-
-class ScriptedHangUp(Exception):
-    """Raised inside the fake server so that uvicorn cuts the connection."""
 
 
 class FakeOpenAIServer:
@@ -60,20 +56,12 @@ class FakeOpenAIServer:
         return self._server.base_url
 
     async def __aenter__(self) -> FakeOpenAIServer:
-        logging.getLogger("uvicorn.error").addFilter(_quiet_hang_ups)
-        try:
-            await self._server.__aenter__()
-        except BaseException:
-            logging.getLogger("uvicorn.error").removeFilter(_quiet_hang_ups)
-            raise
+        await self._server.__aenter__()
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self.fake.shutdown()
-        try:
-            await self._server.__aexit__(*exc_info)
-        finally:
-            logging.getLogger("uvicorn.error").removeFilter(_quiet_hang_ups)
+        await self._server.__aexit__(*exc_info)
 
     # -- the ASGI app -------------------------------------------------------------------
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -106,14 +94,6 @@ class FakeOpenAIServer:
                 group.cancel_scope.cancel()
                 with anyio.CancelScope(shield=True):
                     await call.aclose()
-
-
-def _quiet_hang_ups(record: logging.LogRecord) -> bool:
-    """uvicorn logs the exception that cuts a connection; a scripted cut is not news."""
-    error = record.exc_info[1] if record.exc_info else None
-    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-        error = error.exceptions[0]
-    return not isinstance(error, ScriptedHangUp)
 
 
 def _recorded_fields(body: dict) -> dict[str, Any]:

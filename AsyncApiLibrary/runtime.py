@@ -54,6 +54,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._closed = False
         self._watchdog: LoopWatchdog | None = None
+        self.thread_id: int | None = None  # the loop thread's, once it runs
 
     @property
     def portal(self) -> BlockingPortal:
@@ -68,6 +69,7 @@ class Runtime:
                 self._portal_cm = start_blocking_portal(backend="asyncio")
                 self._portal = self._portal_cm.__enter__()
                 self._loop = self._portal.call(_running_loop)
+                self.thread_id = self._portal.call(_thread_id)
                 _live_runtimes.add(self)
             return self._portal, self._loop
 
@@ -110,9 +112,9 @@ class Runtime:
         # are let through inside the ``try`` that cancels it.
         # One hop: the coroutine becomes a task on the portal's loop directly (the
         # portal's own start_task_soon waits for a second round trip to spawn it).
+        loop = self._started()[1]  # before the mask: the loop thread must not inherit it
         blocked = _block_signals()
         try:
-            loop = self._started()[1]
             started = time.monotonic()
             future: Future[None] = asyncio.run_coroutine_threadsafe(tracked(), loop)
         except BaseException:
@@ -160,6 +162,10 @@ class Runtime:
             raise UsageError("The library's event loop stopped before the keyword finished.")
         return outcome["value"]
 
+    def started_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop, started if it was not yet."""
+        return self._started()[1]
+
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
         """The loop, if it has started."""
@@ -174,7 +180,7 @@ class Runtime:
         """Start watching the loop for blocks (once): an app is about to run on it."""
         if self._watchdog is None:
             loop = self._started()[1]
-            self._watchdog = LoopWatchdog(loop, self.run(_thread_id))
+            self._watchdog = LoopWatchdog(loop, self.thread_id)
             self._watchdog.start()
             tasks.install(loop)
         return self._watchdog
@@ -238,7 +244,7 @@ def _single_library_error(exc: BaseException) -> BaseException | None:
     """A task group wraps errors in groups; a group holding one library error is that error."""
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
-    if isinstance(exc, AsyncApiError) and exc is not None:
+    if isinstance(exc, AsyncApiError):
         return exc
     return None
 

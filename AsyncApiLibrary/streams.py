@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 
+from .arrivals import RawDecoder, make_batch
 from .contract import item_checker, response_problem
 from .conventions import DoneRule, ErrorRule
 from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
@@ -23,16 +24,8 @@ from .lines import LineDecoder
 from .sse import SseDecoder
 from .verdicts import end_word, violation
 
-TRANSCRIPT_LIMIT = 200
+DISCONNECT_WAIT = 5.0  # seconds a disconnect waits for the pump to stop, and for the close
 RECENT = 5
-
-
-class _RawDecoder:
-    def feed(self, chunk: bytes) -> list[bytes]:
-        return [chunk]
-
-    def flush(self) -> list[bytes]:
-        return []
 
 
 class LiveStream:
@@ -157,16 +150,22 @@ class LiveStream:
             self._pump_done.set()
 
     async def _pump(self) -> None:
-        decoder: Any = {"sse": SseDecoder, "lines": LineDecoder}.get(self.fmt, _RawDecoder)()
+        decoder: Any = {"sse": SseDecoder, "lines": LineDecoder}.get(self.fmt, RawDecoder)()
+        try:
+            await self._pump_items(decoder)
+        finally:
+            self._pump_done.set()  # however it ended, cancelled included
+
+    async def _pump_items(self, decoder: Any) -> None:
         with self._pump_scope:
             try:
                 async with self._send:
                     async for piece in self._pieces():
                         now = time.perf_counter()  # arrival: before decoding
-                        batch = self._make_batch(decoder.feed(piece), now)
+                        batch = make_batch(self, decoder.feed(piece), now)
                         if batch:
                             await self._hand_over(batch)
-                    batch = self._make_batch(decoder.flush(), time.perf_counter())
+                    batch = make_batch(self, decoder.flush(), time.perf_counter())
                     if batch:
                         await self._send.send(batch)
                 self.state = "ended"
@@ -177,7 +176,6 @@ class LiveStream:
                 self.error = exc
                 self.state = "failed"
                 self.ended_at = time.perf_counter()
-        self._pump_done.set()
 
     def _pieces(self) -> Any:
         """The body as it arrives: uncompressed parts as they are, skipping httpx's decoder
@@ -193,42 +191,6 @@ class LiveStream:
         except anyio.WouldBlock:
             await self._send.send(batch)  # a slow reader: wait, as a full socket would
 
-    def _make_batch(self, parts: list[Any], now: float) -> list[StreamItem]:
-        """Items for everything decoded from one received body part; they share its arrival."""
-        if not parts:
-            return []
-        offset = (now - self.sent_at) * 1000
-        if self.last_arrival is None:
-            self.first_offset_ms = offset
-            self.first_arrival.set()
-        elif (gap := (now - self.last_arrival) * 1000) > self.max_gap_ms:
-            self.max_gap_ms = gap
-        self.last_arrival = now
-        first = self.arrived_count
-        self.arrived_count += len(parts)
-        if self.fmt == "sse":
-            if len(parts) == 1:  # the usual case: one event per body part
-                part = parts[0]
-                batch = [StreamItem(first, "event", part.data, now, offset, part.event, part.id,
-                                    part.retry)]
-            else:
-                batch = [StreamItem(first + n, "event", part.data, now, offset, part.event,
-                                    part.id, part.retry) for n, part in enumerate(parts)]
-        elif self.fmt == "lines":
-            batch = [StreamItem(first + n, "line", part, now, offset)
-                     for n, part in enumerate(parts)]
-        else:
-            batch = [StreamItem(first + n, "chunk", part.decode("utf-8", "replace"), now, offset,
-                                raw=part) for n, part in enumerate(parts)]
-        if len(self.transcript) < TRANSCRIPT_LIMIT:
-            self.transcript.extend(batch[:TRANSCRIPT_LIMIT - len(self.transcript)])
-        if self.checker is not None:  # as each item arrives, even on a stream that never ends
-            for item in batch:
-                problem = self.checker(item)
-                if problem is not None:
-                    self.violations[item.index] = problem
-        return batch
-
     async def disconnect(self) -> bool:
         """Close the stream from the client side. Returns False if it was already closed."""
         if self.state == "disconnected":
@@ -239,9 +201,11 @@ class LiveStream:
         self._pump_scope.cancel()
         self._receive.close()
         if self.response is not None:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-                await self._pump_done.wait()
-                await self.response.aclose()
+            with anyio.CancelScope(shield=True):
+                with anyio.move_on_after(DISCONNECT_WAIT):
+                    await self._pump_done.wait()
+                with anyio.move_on_after(DISCONNECT_WAIT):
+                    await self.response.aclose()
         return was_live
 
     def discard(self) -> None:
@@ -314,6 +278,9 @@ class LiveStream:
         end = self.done_item or self.error_item
         self.delivered_count += 1
         self.recent.append(item)
+        if end is self.error_item and end is not None and self.done.matches(item):
+            self.done_item = item  # a done after the error closes it (vLLM, OpenAI do so)
+            return item
         if end is not None:
             raise ExpectationFailed(
                 f"Stream {self.label} sent {item.summary()} after its {end_word(self, end)}: "

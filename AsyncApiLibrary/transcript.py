@@ -14,9 +14,10 @@ from itertools import pairwise
 from typing import Any
 
 from . import timeline
+from .arrivals import TRANSCRIPT_LIMIT
 from .items import StreamItem
 from .masking import Masker
-from .streams import TRANSCRIPT_LIMIT, LiveStream
+from .streams import LiveStream
 
 HEAD_ROWS, TAIL_ROWS = 15, 8  # a long table shows these rows, and all of them folded away
 CONTENT_LIMIT = 100  # characters of an item's content in its row
@@ -35,7 +36,7 @@ def render(stream: LiveStream, masker: Masker, *,
     ``content`` picks what the content column shows for an item; when it is not given, or
     returns None for an item, the item's default content is shown (see `default_content`).
     """
-    items = stream.transcript
+    items = list(stream.transcript)  # once: the pump may still be adding to it
     marks = [timeline.Mark(item.index, item.offset_ms, masker.text(display_name(item)),
                            item_role(stream, item)) for item in items]
     moments = stream_moments(stream)

@@ -40,11 +40,14 @@ def unread_violations(stream: LiveStream) -> str:
 def after_end(stream: LiveStream) -> str:
     """What arrived after the done or error event that was read, as a phrase ('' if
     nothing did, or the end was not read)."""
-    end = stream.done_item or stream.error_item
+    end = stream.error_item or stream.done_item
     extra = 0 if end is None else stream.arrived_count - 1 - end.index
+    first = 0 if end is None else end.index + 1
+    if end is stream.error_item and stream.done_item is not None \
+            and stream.done_item.index == first:
+        extra, first = extra - 1, first + 1  # an error, then done: allowed
     if extra <= 0:
         return ""
-    first = end.index + 1
     shown = f": {stream.transcript[first].summary()}" if first < len(stream.transcript) else ""
     return (f"got {extra} item{'' if extra == 1 else 's'} after the {end_word(stream, end)} "
             f"of stream '{stream.name}'{shown}")

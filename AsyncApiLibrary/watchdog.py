@@ -38,6 +38,7 @@ class Block:
 
     seconds: float
     where: str
+    ended: float = 0.0  # time.monotonic() when the loop answered again
 
     def __str__(self) -> str:
         return f"{duration(self.seconds)} at {self.where}"
@@ -67,6 +68,14 @@ class LoopWatchdog:
         with self._lock:
             self._blocks = []
             self._longest = 0.0
+
+    def forget_since(self, moment: float) -> None:
+        """Drop what happened from ``moment`` (``time.monotonic()``) on: the library's own
+        work on the loop (importing and starting an app, loading its contract)."""
+        with self._lock:
+            self._blocks = [block for block in self._blocks if block.ended < moment]
+            self._longest = max([block.seconds for block in self._blocks],
+                                default=min(self._longest, FLOOR))
 
     def window(self) -> tuple[float, list[Block]]:
         """The longest lag in seconds since ``reset``, and the blocks over ``FLOOR``."""
@@ -98,7 +107,8 @@ class LoopWatchdog:
             self._longest = max(self._longest, lag)
             if lag >= FLOOR:
                 known = [(n, w) for w, n in places.items() if w != UNKNOWN]
-                self._blocks.append(Block(lag, max(known)[1] if known else UNKNOWN))
+                self._blocks.append(Block(lag, max(known)[1] if known else UNKNOWN,
+                                          time.monotonic()))
         answered.set()
 
     def _where(self) -> str:

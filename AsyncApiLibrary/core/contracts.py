@@ -26,9 +26,12 @@ async def load_contract(target: Target, spec: str, limit: float) -> Contract:
     if spec.startswith(("http://", "https://")):
         async with httpx.AsyncClient(timeout=limit) as client:
             try:
-                response = await client.get(spec)
-            except httpx.HTTPError as exc:
-                raise UsageError(f"The contract at {spec} could not be fetched: {exc}.") from None
+                with anyio.fail_after(limit):
+                    response = await client.get(spec)
+            except (httpx.HTTPError, TimeoutError) as exc:
+                raise UsageError(
+                    f"The contract at {spec} could not be fetched: {exc or 'no answer in time'}."
+                ) from None
         return _from_response(response, spec)
     path = anyio.Path(spec)
     if not await path.is_file():

@@ -21,15 +21,17 @@ def find_leftovers(streams: Iterable[tuple[str, LiveStream]],
     ``fakes`` and ``clients`` are (name, entry) pairs whose entries say whether they were
     made in the test (``installed_in_test``, ``opened_in_test``); clients carry a target.
     """
+    streams = list(streams)
     found = [f"stream '{name}' is still open" for name, stream in streams
-             if stream.state in ("open", "starting")]  # a done one that never ended too
+             if stream.in_test and stream.state in ("open", "starting")]
+    setup = {stream.request_id for _, stream in streams if not stream.in_test}
     found += [f"fake '{name}' is still installed" for name, entry in fakes
               if entry.installed_in_test]
     for alias, opened in clients:
         if opened.opened_in_test:
             found.append(f"client '{alias}' is still open")
         found += [f"the server is still handling {r.method} {r.path} of client '{alias}'"
-                  for r in unreported(opened.target.tracker)]
+                  for r in unreported(opened.target.tracker) if r.request_id not in setup]
     return found
 
 
@@ -38,11 +40,13 @@ def unreported(tracker: Any) -> list[RequestRecord]:
     return [] if tracker is None else [r for r in tracker.running if not r.reported]
 
 
-def mark_reported(trackers: Iterable[Any]) -> None:
-    """What is still running now was blamed on this test; later tests are not blamed."""
+def mark_reported(trackers: Iterable[Any], keep: set[str] = frozenset()) -> None:
+    """What is still running now was blamed on this test; later tests are not blamed.
+    Requests in ``keep`` (of streams a suite setup started) stay the setup's own."""
     for tracker in trackers:
         for record in unreported(tracker):
-            record.reported = True
+            if record.request_id not in keep:
+                record.reported = True
 
 
 def ending_handlers(streams: Iterable[LiveStream], trackers: Iterable[Any]) -> list[RequestRecord]:

@@ -12,6 +12,7 @@ from robot.api import logger
 
 from .. import core, transcript
 from ..arguments import Duration, seconds
+from ..arrivals import TRANSCRIPT_LIMIT
 from ..context import LibraryContext
 from ..contract import request_problem, response_problem
 from ..conventions import DoneRule, ErrorRule
@@ -19,7 +20,7 @@ from ..display import short
 from ..errors import ExpectationFailed, UsageError
 from ..items import StreamItem
 from ..results import ApiResponse
-from ..streams import TRANSCRIPT_LIMIT, LiveStream
+from ..streams import LiveStream
 from ..tracking import REQUEST_ID_HEADER
 
 

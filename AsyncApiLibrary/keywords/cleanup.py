@@ -78,4 +78,4 @@ class CleanupKeywords(LibraryComponent):
                 f"{limit:g} s; last value: {last!r}."
             )
         logger.info(f"JSON field '{field}' of GET {path} was {expected!r} after {waited:.1f} ms.")
-        return last
+        return self.ctx.masker.guard(last)

@@ -22,6 +22,8 @@ def _bodies(count: int | None, json: Any, bodies: list | None) -> list[Any]:
     if bodies is not None:
         if count is not None:
             raise UsageError("Give either 'count' (copies of one body) or 'bodies', not both.")
+        if not bodies:
+            raise UsageError("Give at least one body in 'bodies'.")
         return [json_value(body) for body in bodies]
     if count is None or count < 1:
         raise UsageError(f"Give 'count' (1 or more) or a list of 'bodies'; got count={count}.")
@@ -81,6 +83,10 @@ class ConcurrencyKeywords(LibraryComponent):
         Example:
         | `Every Response Should Have Status` | ${replies} | 200 |
         """
+        if not responses:
+            raise ExpectationFailed(
+                f"Expected responses with status {expected}, but the list of responses is empty."
+            )
         others = [(n, r) for n, r in enumerate(responses) if self.response(r).status_code != expected]
         if others:
             shown = "; ".join(f"#{n} {r.status_code} {r.reason_phrase}" for n, r in others[:5])
@@ -151,8 +157,10 @@ class ConcurrencyKeywords(LibraryComponent):
         limit = self.stream_timeout(chosen[0], timeout)
         read = self.run(core.read_all_until_done, chosen, limit, deadline=limit)
         figures = []
-        for stream, items in zip(chosen, read, strict=True):
+        for stream, new in zip(chosen, read, strict=True):
             self.log_transcript(stream)
+            earlier = stream.transcript[:stream.delivered_count - len(new) - 1]  # read before
+            items = [i for i in earlier if i is not stream.done_item] + new
             end = stream.done_item.offset_ms if stream.done_item is not None else None
             figures.append(completions.metrics(stream.name, items, field, end))
         spread = completions.spread(figures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -103,9 +104,11 @@ class ConnectionKeywords(LibraryComponent):
         if spec is None:
             return
         target = self.ctx.target(alias)
+        loading = time.monotonic()
         try:
             target.contract = self.run(core.load_contract, target, spec, target.options.timeout,
                                        deadline=target.options.timeout)
+            self.ctx.not_the_app_since(loading)
         except BaseException:
             self.ctx.close_client(alias)  # a client without the contract it asked for
             raise
@@ -145,7 +148,9 @@ class ConnectionKeywords(LibraryComponent):
         target = Target(alias, ref, options)
         if mode != "url":
             ctx.runtime.watch()  # the app runs on the library's loop: watch it for blocks
+        opening = time.monotonic()
         closer = ctx.enter(target)
+        ctx.not_the_app_since(opening)  # importing and starting it is not a block
         ctx.clients.add(alias, OpenClient(target, closer, ctx.in_test))
         where = "in this process" if mode == "in-process" else f"at {target.base_url}"
         logger.info(f"Opened {target.describe()} {where}.")
@@ -173,15 +178,17 @@ class ConnectionKeywords(LibraryComponent):
 
     @keyword(tags=TAGS)
     def close_all_clients(self) -> None:
-        """Closes every open client, stream and fake. Safe to call when nothing is open.
+        """Closes every open client, with its streams and the fakes in its app.
 
-        Put it in ``Suite Teardown`` so the app's shutdown always runs.
+        Safe to call when nothing is open. Put it in ``Suite Teardown`` so the app's
+        shutdown always runs; each client is closed even if closing another failed. Fake
+        servers (`Start Fake OpenAI Server`, `Start Fake Http Upstream`) stay up until
+        `Stop Fake OpenAI Server` or the end of the run, as a suite may share one.
 
         Example:
         | Suite Teardown | `Close All Clients` |
         """
-        for alias in self.ctx.clients:
-            self.ctx.close_client(alias)
+        self.ctx.close_clients()
 
     @keyword(tags=TAGS)
     def set_bearer_token(self, token: Secret | str, alias: str | None = None) -> None:

@@ -25,7 +25,9 @@ class DetectorKeywords(LibraryComponent):
         else (``time.sleep`` or a blocking client call in an ``async def``, a long
         computation, a loop that never awaits) and, while it is blocked, samples where:
         the failure names the app's own line. Returns the longest time, in milliseconds,
-        the loop took to answer during the test. To check every test, give `Open App`
+        the loop took to answer during the test. The library's own work on the loop
+        (importing and starting an app in `Open App`, loading a contract) does not count.
+        To check every test, give `Open App`
         ``loop_block_limit`` instead.
 
         Example:

@@ -82,6 +82,8 @@ class FakeCheckKeywords(LibraryComponent):
         Example:
         | `Fake Should Have Received` | prompt=Hello | max_tokens=5 |
         """
+        if not expected:
+            raise UsageError("Give the arguments to check, as name=value pairs.")
         calls = self._calls(fake)
         if not calls:
             raise ExpectationFailed("Expected the fake to have been called, but it never was.")

@@ -86,11 +86,11 @@ class FakeKeywords(LibraryComponent):
         | `Fake Streams Tokens` | Hi |
         """
         self._check_free(name)
+        target = self.ctx.target(alias)  # before anything is replaced: a bad alias changes nothing
         owner, field = self._owner_of(attribute, alias)
         original = getattr(owner, field)
         fake = self.ctx.make(FakeUpstream, name)
         setattr(owner, field, fake)
-        target = self.ctx.target(alias)
         self.ctx.fakes.add(name, InstalledFake(
             fake, target, None, attribute, self.ctx.in_test,
             restore=lambda: setattr(owner, field, original)))
@@ -143,6 +143,8 @@ class FakeKeywords(LibraryComponent):
                 f"'{target.alias}'."
             )
         given = [json_value(v) for v in values] if values is not None else [json_value(value)]
+        if not given:
+            raise UsageError("Give the values to hand out: values=[...] must not be empty.")
         name = f"override {dependency}"
         self._check_free(name)
         handed = iter(given)

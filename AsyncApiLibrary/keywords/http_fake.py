@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 import anyio
@@ -129,8 +130,9 @@ class HttpFakeKeywords(LibraryComponent):
 async def _connections_after(server: FakeHttpUpstream, limit: float) -> int:
     """The server's connection count once it is 0, or at ``limit``. uvicorn signals no
     event when a connection closes, so its count is looked at every 10 ms until then."""
-    for _ in range(max(1, int(limit / 0.01))):
-        if not server.open_connections():
-            break
-        await anyio.sleep(0.01)
+    with anyio.move_on_after(limit):
+        for _ in itertools.count():  # until the deadline above, not a count of sleeps
+            if not server.open_connections():
+                break
+            await anyio.sleep(0.01)
     return server.open_connections()

@@ -42,7 +42,7 @@ class LlmKeywords(LibraryComponent):
         """
         chosen, text = self._text(field, timeout, stream)
         logger.info(self.ctx.masker.text(f"Stream '{chosen.name}' carried the text {text!r}."))
-        return text
+        return self.ctx.masker.guard(text)
 
     @keyword(tags=TAGS)
     def streamed_text_should_be(self, expected: str, field: str | None = None,

@@ -272,4 +272,4 @@ class ReadingKeywords(LibraryComponent):
                 f"{type(event).__name__}."
             )
         value = event.json
-        return lookup(value, field) if field else value
+        return self.ctx.masker.guard(lookup(value, field) if field else value)

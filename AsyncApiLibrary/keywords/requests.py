@@ -79,13 +79,13 @@ class RequestKeywords(LibraryComponent):
         if not logging.getLogger().isEnabledFor(logging.DEBUG):
             # Robot sets the root logger's level to its own: at INFO the details below
             # would be dropped, so only their credentials are remembered for masking.
-            mask.learn(request.headers.multi_items())
-            mask.learn(response.headers.multi_items())
+            mask.learn(request.headers.multi_items())  # what the test sent, not the answer
             return
         details = [f"Request headers: {mask.headers(request.headers.multi_items())}"]
         if request.content:
             details.append(f"Request body: {mask.body(clip(request.content))}")
-        details.append(f"Response headers: {mask.headers(response.headers.multi_items())}")
+        details.append("Response headers: "
+                       f"{mask.headers(response.headers.multi_items(), learn=False)}")
         details.append(f"Response body: {mask.body(clip(response.content))}")
         logger.debug("\n".join(details))  # one message: Robot's cost is per message
 
@@ -144,6 +144,8 @@ class RequestKeywords(LibraryComponent):
         limit = seconds(timeout, target.options.timeout)
         started = time.perf_counter()
         answered = self.run(core.gather, target, requests, limit, deadline=limit)
+        for raw in answered:
+            self.check_response(target, raw)
         responses = [ApiResponse(raw) for raw in answered]
         logger.info(
             f"Sent {len(requests)} chats concurrently to {path}; all answered in "

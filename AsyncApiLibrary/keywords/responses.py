@@ -52,7 +52,8 @@ class ResponseKeywords(LibraryComponent):
                 f"Expected header '{name}' to be '{expected}', but the response has no such header."
             )
         if value != str(expected):
-            raise ExpectationFailed(f"Expected header '{name}' to be '{expected}', got '{value}'.")
+            shown = "a credential (***)" if _credential(name) else f"'{value}'"
+            raise ExpectationFailed(f"Expected header '{name}' to be '{expected}', got {shown}.")
 
     @keyword(tags=TAGS)
     def get_header(self, name: str, response: ApiResponse | None = None) -> str | Secret:
@@ -108,7 +109,7 @@ class ResponseKeywords(LibraryComponent):
         Example:
         | ${job_id} = | `Get Json Field` | id |
         """
-        return lookup(_json_body(self.response(response)), field)
+        return self.ctx.masker.guard(lookup(_json_body(self.response(response)), field))
 
     @keyword(tags=TAGS)
     def json_field_should_be(self, field: str, expected: Any,
@@ -120,7 +121,7 @@ class ResponseKeywords(LibraryComponent):
         Example:
         | `Json Field Should Be` | error.kind | upstream_timeout |
         """
-        actual = self.get_json_field(field, response)
+        actual = lookup(_json_body(self.response(response)), field)  # the value, not guarded
         if not same_value(actual, expected):
             raise ExpectationFailed(
                 f"Expected JSON field '{field}' to be {expected!r}, got {actual!r}."

@@ -11,10 +11,10 @@ from .. import core
 from ..arguments import Duration, build_request, chat_body, json_value, seconds
 from ..errors import ExpectationFailed, StreamFailure
 from ..items import StreamFormat
+from ..streams import DISCONNECT_WAIT
 from .base import LibraryComponent
 
 TAGS = ["streams"]
-DISCONNECT_WAIT = 5.0  # seconds a disconnect waits for the pump to stop (see LiveStream)
 _END_WORDS = {
     "ended": "it ended",
     "failed": "it broke",

@@ -47,7 +47,8 @@ def test_a_disconnected_handler_is_a_leftover_only_if_it_outlasts_the_settle_dea
     monkeypatch.setattr(context_module, "SETTLE", 2.0 if released_while_settling else 0.01)
     library = AsyncApiLibrary(leak_check="fail")
     try:
-        library.open_app(app, alias="slow", disconnect_grace=10)
+        library.open_app(app, alias="slow", disconnect_grace=10)  # as a suite setup would
+        library.ctx.in_test = True  # then a test: the stream it starts is its own
         library.start_stream("GET", "/slow")
         library.read_next_event()
         library.disconnect_client()

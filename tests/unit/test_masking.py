@@ -48,3 +48,26 @@ def test_a_given_token_too_short_to_hide_is_refused():
 def test_an_apikey_header_is_a_credential():
     assert Masker().headers([("apikey", "k-4321"), ("X-Idempotency", "7")]) == \
         {"apikey": "***", "X-Idempotency": "7"}
+
+
+def test_a_header_that_only_mentions_tokens_is_not_a_credential():
+    masker = Masker()
+    masker.learn([("x-ratelimit-limit-tokens", "150000"), ("x-request-id", "abc-123")])
+    assert masker.text("limit 150000, request abc-123") == "limit 150000, request abc-123"
+    assert masker.headers([("x-ratelimit-limit-tokens", "150000")]) == {
+        "x-ratelimit-limit-tokens": "150000"}
+
+
+def test_a_cookie_is_learned_by_its_value_not_its_attributes():
+    masker = Masker()
+    masker.learn([("Cookie", "session=sess-41d2c; theme=dark-blue")])
+    assert masker.text("session=sess-41d2c Path=/; HttpOnly dark-blue") == \
+        "session=*** Path=/; HttpOnly ***"
+
+
+def test_a_returned_text_holding_a_secret_comes_back_as_a_secret():
+    masker = Masker()
+    masker.add("tok-returned-9911")
+    guarded = masker.guard("Bearer tok-returned-9911")
+    assert str(guarded) == "<secret>" and guarded.value == "Bearer tok-returned-9911"
+    assert masker.guard("nothing secret") == "nothing secret"

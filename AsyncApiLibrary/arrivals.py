@@ -1,0 +1,64 @@
+"""What the pump does with each received body part: items, arrival stamps and figures."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .items import StreamItem
+
+if TYPE_CHECKING:
+    from .streams import LiveStream
+
+TRANSCRIPT_LIMIT = 200  # the items a stream keeps for its transcript
+
+
+class RawDecoder:
+    """Raw chunks: each received part is one item."""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        return [chunk]
+
+    def flush(self) -> list[bytes]:
+        return []
+
+
+def make_batch(self: LiveStream, parts: list[Any], now: float) -> list[StreamItem]:
+    """Items for everything decoded from one received body part; they share its arrival.
+
+    The pump calls it for each part: it stamps the arrival, keeps the timing figures and
+    the first items for the transcript, and checks each item against the contract.
+    """
+    if not parts:
+        return []
+    offset = (now - self.sent_at) * 1000
+    if self.last_arrival is None:
+        self.first_offset_ms = offset
+        self.first_arrival.set()
+    elif (gap := (now - self.last_arrival) * 1000) > self.max_gap_ms:
+        self.max_gap_ms = gap
+    self.last_arrival = now
+    first = self.arrived_count
+    self.arrived_count += len(parts)
+    if self.fmt == "sse":
+        if len(parts) == 1:  # the usual case: one event per body part
+            part = parts[0]
+            batch = [StreamItem(first, "event", part.data, now, offset, part.event, part.id,
+                                part.retry)]
+        else:
+            batch = [StreamItem(first + n, "event", part.data, now, offset, part.event,
+                                part.id, part.retry) for n, part in enumerate(parts)]
+    elif self.fmt == "lines":
+        batch = [StreamItem(first + n, "line", part, now, offset)
+                 for n, part in enumerate(parts)]
+    else:
+        batch = [StreamItem(first + n, "chunk", part.decode("utf-8", "replace"), now, offset,
+                            raw=part) for n, part in enumerate(parts)]
+    if len(self.transcript) < TRANSCRIPT_LIMIT:
+        self.transcript.extend(batch[:TRANSCRIPT_LIMIT - len(self.transcript)])
+    if self.checker is not None:  # as each item arrives, even on a stream that never ends
+        for item in batch:
+            problem = self.checker(item)
+            if problem is not None and not (self.done.matches(item)
+                                            or self.error_rule.matches(item)):
+                self.violations[item.index] = problem  # a [DONE] sentinel is no data item
+    return batch
