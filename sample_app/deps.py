@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypeVar
 
@@ -28,19 +30,47 @@ def get_llm_client(request: Request) -> LLMClient:
 
 
 def check_token(authorization: str | None, settings: Settings) -> str:
-    """Return the caller's token or raise 401 with a sentence saying what is wrong."""
+    """Return the caller's token or raise 401 with a sentence saying what is wrong.
+
+    Every refusal is 401 with ``WWW-Authenticate: Bearer``: no header, a header that is not
+    ``Bearer <token>`` (another scheme, or no token after it), an expired token, and a
+    token that is not exactly one the gateway issued (tokens compare in constant time).
+    """
     if not authorization:
-        raise HTTPException(401, "Missing bearer token.", headers={"WWW-Authenticate": "Bearer"})
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise HTTPException(401, "The Authorization header must be 'Bearer <token>'.",
-                            headers={"WWW-Authenticate": "Bearer"})
-    if token not in settings.tokens:
-        raise HTTPException(401, "Invalid bearer token.", headers={"WWW-Authenticate": "Bearer"})
+        raise _refused("Missing bearer token.")
+    if settings.has_bug("scheme-not-checked"):
+        scheme, token = "bearer", authorization.split(" ")[-1]
+    else:
+        scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _refused("The Authorization header must be 'Bearer <token>'.")
+    if not _issued(token, settings):
+        if settings.has_bug("blocking-brute-force-delay"):
+            time.sleep(0.5)  # slows down guessing, and every other request with it
+        if settings.has_bug("invalid-token-403"):
+            raise HTTPException(403, "Invalid bearer token.")
+        if settings.has_bug("no-www-authenticate"):
+            raise HTTPException(401, "Invalid bearer token.")
+        raise _refused("Invalid bearer token.")
+    if token in settings.expired_tokens and not settings.has_bug("expired-token-accepted"):
+        raise _refused("The bearer token has expired.")
     return token
 
 
-def require_token(request: Request, settings: Settings = Depends(get_settings)) -> str:
+def _refused(sentence: str) -> HTTPException:
+    return HTTPException(401, sentence, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _issued(token: str, settings: Settings) -> bool:
+    """Whether the gateway ever issued ``token`` (valid or since expired)."""
+    issued = settings.tokens | settings.expired_tokens
+    if settings.has_bug("token-prefix-match"):
+        return any(token.startswith(known) for known in issued)
+    return any(hmac.compare_digest(token.encode(), known.encode()) for known in issued)
+
+
+async def require_token(request: Request, settings: Settings = Depends(get_settings)) -> str:
+    """The caller's token, checked before the route runs (401 otherwise)."""
     return check_token(request.headers.get("authorization"), settings)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import Any, Protocol
 
 import anyio
 import anyio.lowlevel
@@ -19,11 +19,21 @@ class LLMClient(Protocol):
     async def aclose(self) -> None: ...
 
 
+class UpstreamReportedError(httpx.RemoteProtocolError):
+    """The upstream reported a failure in the middle of its stream, with an HTTP status."""
+
+    def __init__(self, status: int, message: str, *, request: httpx.Request) -> None:
+        super().__init__(f"The upstream reported an error mid-stream: {message}", request=request)
+        self.status = status
+
+
 class EchoModel:
     """Offline and deterministic: answers ``Echo: <prompt>``, one word per token."""
 
-    def __init__(self, token_delay: float = 0.0) -> None:
+    def __init__(self, token_delay: float = 0.0, *, bug: str | None = None) -> None:
         self.token_delay = token_delay
+        self._bug = bug
+        self._pending: list[str] = []
 
     def _words(self, prompt: str, max_tokens: int) -> list[str]:
         words = f"Echo: {prompt}".split(" ")
@@ -35,36 +45,59 @@ class EchoModel:
         return "".join(self._words(prompt, max_tokens))
 
     async def stream(self, *, prompt: str, max_tokens: int) -> AsyncIterator[str]:
+        if self._bug == "echo-model-instance-state":
+            self._pending = self._words(prompt, max_tokens)  # one client serves every request
+            while self._pending:
+                await self._pause()
+                yield self._pending.pop(0)
+            return
         for word in self._words(prompt, max_tokens):
-            if self.token_delay:
-                await anyio.sleep(self.token_delay)
-            else:
-                await anyio.lowlevel.checkpoint()
+            await self._pause()
             yield word
+
+    async def _pause(self) -> None:
+        if self.token_delay:
+            await anyio.sleep(self.token_delay)
+        else:
+            await anyio.lowlevel.checkpoint()
 
     async def aclose(self) -> None:
         return None
 
 
 class OpenAICompatibleClient:
-    """Talks to ``POST {base_url}/v1/chat/completions`` (plain and ``stream: true``)."""
+    """Talks to ``POST {base_url}/v1/chat/completions`` (plain and ``stream: true``).
 
-    def __init__(self, base_url: str, api_key: str = "", timeout: float = 30.0) -> None:
+    One client, and one pool of at most ``max_connections`` connections, serves every
+    request of the gateway; a reply read to its end or cut short gives its connection back.
+    """
+
+    def __init__(self, base_url: str, api_key: str = "", timeout: float = 30.0, *,
+                 max_connections: int = 100, bug: str | None = None) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers,
-                                         timeout=timeout)
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout,
+            limits=httpx.Limits(max_connections=max_connections))
+        self._bug = bug
+        self._messages: list[dict[str, str]] = []
 
     def _body(self, prompt: str, max_tokens: int, stream: bool) -> dict:
+        messages = [{"role": "user", "content": prompt}]
+        if self._bug == "shared-upstream-messages":
+            self._messages.append({"role": "user", "content": prompt})  # "the conversation"
+            messages = self._messages
         return {
             "model": "sample",
-            "messages": [{"role": "user", "content": prompt}],
+            "messages": messages,
             "max_tokens": max_tokens,
             "stream": stream,
         }
 
     async def complete(self, *, prompt: str, max_tokens: int) -> str:
-        response = await self._client.post("/v1/chat/completions",
-                                           json=self._body(prompt, max_tokens, False))
+        body = self._body(prompt, max_tokens, False)
+        response = await self._client.post("/v1/chat/completions", json=body)
+        if self._bug == "client-retries-server-errors" and response.status_code >= 500:
+            response = await self._client.post("/v1/chat/completions", json=body)
         response.raise_for_status()
         try:
             return response.json()["choices"][0]["message"]["content"]
@@ -73,32 +106,54 @@ class OpenAICompatibleClient:
 
     async def stream(self, *, prompt: str, max_tokens: int) -> AsyncIterator[str]:
         body = self._body(prompt, max_tokens, True)
+        if self._bug == "upstream-response-leaked-on-error":
+            request = self._client.build_request("POST", "/v1/chat/completions", json=body)
+            response = await self._client.send(request, stream=True)
+            response.raise_for_status()  # an error reply is never closed: its connection stays taken
+            try:
+                async for token in _tokens(response):
+                    yield token
+            finally:
+                await response.aclose()
+            return
         async with self._client.stream("POST", "/v1/chat/completions", json=body) as response:
             if response.is_error:
                 await response.aread()
                 response.raise_for_status()
-            async for line in response.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == "[DONE]":
-                    return
-                try:
-                    chunk = json.loads(payload)
-                    if "error" in chunk:
-                        message = chunk["error"].get("message", "no message")
-                        raise httpx.RemoteProtocolError(
-                            f"The upstream reported an error mid-stream: {message}",
-                            request=response.request)
-                    delta = chunk["choices"][0].get("delta", {})
-                except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-                    raise _malformed(response.request, "stream chunk") from None
-                if delta.get("content"):
-                    yield delta["content"]
-            raise httpx.RemoteProtocolError("The upstream stream ended without [DONE].")
+            async for token in _tokens(response):
+                yield token
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+async def _tokens(response: httpx.Response) -> AsyncIterator[str]:
+    """The content of each ``data:`` chunk of an OpenAI stream, up to ``[DONE]``."""
+    async for line in response.aiter_lines():
+        if not line.startswith("data:"):
+            continue
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            return
+        try:
+            chunk = json.loads(payload)
+            if "error" in chunk:
+                raise _reported(chunk["error"], response.request)
+            delta = chunk["choices"][0].get("delta", {})
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise _malformed(response.request, "stream chunk") from None
+        if delta.get("content"):
+            yield delta["content"]
+    raise httpx.RemoteProtocolError("The upstream stream ended without [DONE].")
+
+
+def _reported(error: Any, request: httpx.Request) -> httpx.RemoteProtocolError:
+    message = error.get("message", "no message") if isinstance(error, dict) else str(error)
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, int) and 400 <= code <= 599:
+        return UpstreamReportedError(code, message, request=request)
+    return httpx.RemoteProtocolError(f"The upstream reported an error mid-stream: {message}",
+                                     request=request)
 
 
 def _malformed(request: httpx.Request, what: str) -> httpx.RemoteProtocolError:

@@ -1,24 +1,29 @@
 """The sample LLM gateway: chat, streamed chat, background jobs and ops gauges.
 
 Run it alone with ``uvicorn sample_app.main:app``; the suites import it in-process.
+
+Every route but ``/health`` and ``/ops/stats`` (probes) needs ``Authorization: Bearer
+<token>``. ``/chat`` and ``/jobs`` check the token before the body (401, then 422); the
+stream routes validate the body first (422 whatever the token), then the token, before
+the stream starts. Upstream failures are mapped as :mod:`sample_app.upstream` says.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio
-import anyio.from_thread
 import anyio.lowlevel
 import httpx2 as httpx
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel, Field
+from fastapi.sse import EventSourceResponse
 
+from .chat import StreamCall, chat_events, sync_chat_events
 from .config import Settings
 from .deps import (
     StreamCloser,
@@ -31,164 +36,25 @@ from .deps import (
 )
 from .jobs import TERMINAL, Job, JobRunner
 from .llm import EchoModel, LLMClient, OpenAICompatibleClient
+from .models import (
+    JOB_EVENTS,
+    ChatEvent,
+    ChatLine,
+    ChatRequest,
+    JobEvent,
+    JobRequest,
+    json_line,
+    sse_event,
+)
 from .ops import Gauges
+from .upstream import UpstreamFailure, map_upstream_error, upstream_status
 
 LIFECYCLE: list[str] = []
 _SHARED: dict[str, str] = {}  # only used by the 'shared-state' bug
 
 
-class ChatRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=4000)
-    max_tokens: int = Field(16, ge=1, le=256)
-
-
-class JobRequest(BaseModel):
-    kind: str = Field("report", min_length=1, max_length=40)
-    steps: int = Field(3, ge=1, le=100)
-    fail_at_step: int | None = Field(None, ge=1)
-
-
-class UpstreamFailure(Exception):
-    def __init__(self, status: int, kind: str, message: str, headers: dict | None = None):
-        super().__init__(message)
-        self.status, self.kind, self.message = status, kind, message
-        self.headers = headers or {}
-
-
-def map_upstream_error(exc: BaseException, settings: Settings) -> UpstreamFailure:
-    """Translate what the upstream did into the HTTP answer the gateway gives."""
-    if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
-        status = 500 if settings.has_bug("timeout-as-500") else 504
-        return UpstreamFailure(status, "upstream_timeout",
-                               f"The model did not answer within {settings.upstream_timeout:g} s.")
-    if isinstance(exc, httpx.HTTPStatusError):
-        upstream = exc.response.status_code
-        if upstream == 429 and not settings.has_bug("rate-limit-as-500"):
-            headers = {}
-            retry = exc.response.headers.get("retry-after")
-            if retry and not settings.has_bug("no-retry-after"):
-                headers["Retry-After"] = retry
-            return UpstreamFailure(429, "upstream_rate_limited",
-                                   "The model is rate limited; retry later.", headers)
-        status = 500 if upstream == 429 else 502
-        return UpstreamFailure(status, "upstream_error",
-                               f"The model failed with status {upstream}.")
-    return UpstreamFailure(502, "upstream_unavailable",
-                           f"The model could not be reached ({type(exc).__name__}).")
-
-
-# What the streams carry. FastAPI reads a stream route's item type from its return
-# annotation (``AsyncIterator[Item]``) and writes it into the OpenAPI document as the
-# ``itemSchema`` of ``text/event-stream`` or ``application/jsonl``.
-
-
-class StartData(BaseModel):
-    """The data of the ``start`` event."""
-    max_tokens: int
-
-
-class TokenData(BaseModel):
-    """The data of a ``token`` event: the token's 1-based position and its text."""
-    index: int
-    text: str
-
-
-class DoneData(BaseModel):
-    """The data of the ``done`` event: how many tokens were sent."""
-    tokens: int
-
-
-class ErrorData(BaseModel):
-    """The data of the ``error`` event that ends a stream whose model failed."""
-    kind: str
-    message: str
-    after_tokens: int
-
-
-ChatEvent = Annotated[StartData | TokenData | DoneData | ErrorData, Field(
-    description="The data of a chat event; the SSE event name says which.")]
-
-CHAT_EVENTS: dict[str, type[BaseModel]] = {
-    "start": StartData, "token": TokenData, "done": DoneData, "error": ErrorData}
-
-
-class StartLine(BaseModel):
-    """The ``start`` event as a JSON line."""
-    type: Literal["start"]
-    max_tokens: int
-
-
-class TokenLine(BaseModel):
-    """A ``token`` event as a JSON line."""
-    type: Literal["token"]
-    index: int
-    text: str
-
-
-class DoneLine(BaseModel):
-    """The ``done`` event as a JSON line."""
-    type: Literal["done"]
-    tokens: int
-
-
-class ErrorLine(BaseModel):
-    """The ``error`` event as a JSON line."""
-    type: Literal["error"]
-    kind: str
-    message: str
-    after_tokens: int
-
-
-ChatLine = Annotated[StartLine | TokenLine | DoneLine | ErrorLine, Field(
-    discriminator="type",
-    description="A chat event as a JSON line: its name in type, then its data's fields.")]
-
-
-class JobStatusData(BaseModel):
-    """The data of a job's ``status`` event."""
-    state: str
-    id: str
-
-
-class JobData(BaseModel):
-    """A job as ``GET /jobs/{id}`` shows it; the data of its ``done`` event."""
-    id: str
-    kind: str
-    state: str
-    history: list[str]
-    error: str | None
-
-
-JobEvent = Annotated[JobStatusData | JobData, Field(
-    description="The data of a job event: status events, then done.")]
-
-JOB_EVENTS: dict[str, type[BaseModel]] = {"status": JobStatusData, "done": JobData}
-
-Renderer = Callable[[str, dict[str, Any]], Any]
-
-
-def sse_event(event: str, data: dict[str, Any],
-              models: dict[str, type[BaseModel]] = CHAT_EVENTS) -> ServerSentEvent:
-    """A named event. FastAPI passes ``ServerSentEvent`` items through unvalidated, so the
-    data is checked here against the model its event name documents; it goes on as a dict,
-    which FastAPI writes with ``json.dumps`` as before (a model would be written compact)."""
-    return ServerSentEvent(event=event, data=models[event].model_validate(data).model_dump())
-
-
-def json_line(event: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A JSON line; FastAPI validates it against ``ChatLine`` and serializes it."""
-    return {"type": event, **data}
-
-
-@dataclasses.dataclass(frozen=True)
-class StreamCall:
-    """What a stream route needs of its request: the body, and the caller's credentials."""
-    body: ChatRequest
-    authorization: str | None
-
-
-def stream_call(request: Request, body: ChatRequest,
-                settings: Settings = Depends(get_settings)) -> StreamCall:
+async def stream_call(request: Request, body: ChatRequest,
+                      settings: Settings = Depends(get_settings)) -> StreamCall:
     """The stream routes' body and token check; the token is checked before the stream
     starts (401).
 
@@ -210,33 +76,41 @@ ChatStreamCall = Annotated[StreamCall, Depends(stream_call)]
 LLMDep = Annotated[LLMClient, Depends(get_llm_client)]
 GaugesDep = Annotated[Gauges, Depends(get_gauges)]
 CloserDep = Annotated[StreamCloser, Depends(stream_closer)]
+Authorized = [Depends(require_token)]
 
 
 def _make_llm(settings: Settings) -> LLMClient:
     if settings.llm_url:
         return OpenAICompatibleClient(settings.llm_url, settings.llm_key,
-                                      timeout=settings.upstream_timeout)
-    return EchoModel(settings.token_delay)
+                                      timeout=settings.upstream_timeout,
+                                      max_connections=settings.llm_max_connections,
+                                      bug=settings.bug)
+    return EchoModel(settings.token_delay, bug=settings.bug)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; settings come from the environment unless given."""
     settings = settings or Settings.from_env()
+    bug = settings.has_bug
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.llm = _make_llm(settings)
-        async with anyio.create_task_group() as jobs_group:
-            app.state.jobs = JobRunner(jobs_group, settings.job_step_delay,
-                                       settings.has_bug("job-stuck-running"))
-            LIFECYCLE.append("startup")
-            try:
-                yield
-            finally:
-                jobs_group.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as jobs_group:
+                runner = JobRunner(jobs_group, settings)
+                app.state.jobs = runner
+                LIFECYCLE.append("startup")
+                try:
+                    yield
+                finally:
+                    jobs_group.cancel_scope.cancel()
+            LIFECYCLE.extend(f"cancelled {job}" for job in runner.cancelled_at_shutdown())
+        finally:
+            if not bug("llm-client-not-closed-at-shutdown"):
                 with anyio.CancelScope(shield=True):
                     await app.state.llm.aclose()
-                LIFECYCLE.append("shutdown")
+            LIFECYCLE.append("shutdown")
 
     app = FastAPI(title="Sample LLM gateway", lifespan=lifespan)
     app.state.settings = settings
@@ -260,32 +134,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    llm: LLMClient = Depends(get_llm_client),
                    gauges: Gauges = Depends(get_gauges)) -> dict[str, Any]:
         prompt = body.message
-        if settings.has_bug("shared-state"):
+        max_tokens = 16 if bug("max-tokens-ignored") else body.max_tokens
+        if bug("shared-state"):
             _SHARED["prompt"] = body.message
             await anyio.lowlevel.checkpoint()  # any await lets another request overwrite the slot
             prompt = _SHARED["prompt"]
+        served = gauges.requests_served
         try:
-            with anyio.fail_after(settings.upstream_timeout):
-                reply = await llm.complete(prompt=prompt, max_tokens=body.max_tokens)
+            reply = await _complete(llm, prompt, max_tokens, settings)
         except (TimeoutError, httpx.HTTPError) as exc:
+            if bug("blocking-backoff-on-rate-limit") and upstream_status(exc) == 429:
+                time.sleep(0.5)  # noqa: ASYNC251 -- back off a little before answering
             raise map_upstream_error(exc, settings) from None
-        gauges.requests_served += 1
+        if bug("lost-update-counter"):
+            gauges.requests_served = served + 1
+        else:
+            gauges.requests_served += 1
         return {"reply": reply, "message": body.message}
 
-    if settings.has_bug("sync-stream-generator"):
+    if bug("sync-stream-generator"):
         # Sync path operations: FastAPI iterates them in a worker thread.
 
         @app.post("/chat/stream", response_class=EventSourceResponse)
         def chat_stream(call: ChatStreamCall, llm: LLMDep,
                         gauges: GaugesDep) -> Iterator[ChatEvent]:
             """The reply as Server-Sent Events: start, token..., done (or error)."""
-            yield from _sync_events(call.body, llm, gauges, sse_event)
+            yield from sync_chat_events(call.body, llm, gauges, sse_event)
 
         @app.post("/chat/ndjson", dependencies=[Depends(no_cache)])
         def chat_ndjson(call: ChatStreamCall, llm: LLMDep,
                         gauges: GaugesDep) -> Iterator[ChatLine]:
             """The same reply as JSON lines: one object a line, its kind in ``type``."""
-            yield from _sync_events(call.body, llm, gauges, json_line)
+            yield from sync_chat_events(call.body, llm, gauges, json_line)
 
     else:
 
@@ -293,14 +173,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def chat_stream(call: ChatStreamCall, llm: LLMDep, gauges: GaugesDep,
                               closer: CloserDep) -> AsyncIterator[ChatEvent]:
             """The reply as Server-Sent Events: start, token..., done (or error)."""
-            async for event in closer.track(_events(call, llm, gauges, settings, sse_event)):
+            async for event in closer.track(chat_events(call, llm, gauges, settings, sse_event)):
                 yield event
 
-        @app.post("/chat/ndjson", dependencies=[Depends(no_cache)])
+        ndjson_headers = [] if bug("ndjson-no-cache-header") else [Depends(no_cache)]
+
+        @app.post("/chat/ndjson", dependencies=ndjson_headers)
         async def chat_ndjson(call: ChatStreamCall, llm: LLMDep, gauges: GaugesDep,
                               closer: CloserDep) -> AsyncIterator[ChatLine]:
             """The same reply as JSON lines: one object a line, its kind in ``type``."""
-            async for line in closer.track(_events(call, llm, gauges, settings, json_line)):
+            lines = chat_events(call, llm, gauges, settings, json_line)
+            if not bug("ndjson-generator-not-tracked"):
+                lines = closer.track(lines)
+            async for line in lines:
                 yield line
 
     @app.post("/jobs", status_code=202)
@@ -309,30 +194,65 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         job = request.app.state.jobs.submit(body.kind, body.steps, body.fail_at_step)
         return job.public()
 
-    @app.get("/jobs/{job_id}")
+    job_reads = [] if bug("job-routes-no-auth") else Authorized
+
+    @app.get("/jobs/{job_id}", dependencies=job_reads)
     async def get_job(job_id: str, request: Request, wait_for: str | None = None,
                       timeout: float = Query(2.0, gt=0, le=30)) -> dict[str, Any]:
+        """The job; with ``wait_for``, once it is in that state (or ended), or at ``timeout``
+        as it is then (a long-poll)."""
         runner: JobRunner = request.app.state.jobs
         job = _job_or_404(runner, job_id)
         if wait_for is not None:
-            await runner.wait_for(job, wait_for, min(float(timeout), 30.0))
+            await runner.wait_for(job, wait_for, float(timeout))
         return job.public()
 
-    @app.get("/jobs/{job_id}/events", response_class=EventSourceResponse)
+    @app.get("/jobs/{job_id}/events", response_class=EventSourceResponse,
+             dependencies=job_reads)
     async def job_events(job: Annotated[Job, Depends(find_job)]) -> AsyncIterator[JobEvent]:
-        """The job's states as Server-Sent Events: status..., then done with the whole job."""
+        """The job's status and progress events from its start, in order, then done with
+        the whole job; a reader that is slow or late misses nothing."""
+        if bug("job-stream-current-state-only"):
+            while True:
+                yield sse_event("status", {"state": job.state, "id": job.id}, JOB_EVENTS)
+                if job.state in TERMINAL:
+                    yield sse_event("done", job.public(), JOB_EVENTS)
+                    return
+                await job.changed.wait()
         seen = 0
         while True:
             changed = job.changed
-            for state in job.history[seen:]:
-                yield sse_event("status", {"state": state, "id": job.id}, JOB_EVENTS)
-            seen = len(job.history)
+            if bug("job-stream-skips-on-slow-reader"):
+                for event, data in job.log[seen:]:
+                    yield sse_event(event, data, JOB_EVENTS)
+                seen = len(job.log)  # what was logged while a yield waited is skipped
+            while seen < len(job.log):
+                event, data = job.log[seen]
+                seen += 1
+                yield sse_event(event, data, JOB_EVENTS)
             if job.state in TERMINAL:
                 yield sse_event("done", job.public(), JOB_EVENTS)
                 return
             await changed.wait()
 
     return app
+
+
+async def _complete(llm: LLMClient, prompt: str, max_tokens: int, settings: Settings) -> str:
+    """The model's whole reply, within the upstream deadline."""
+    bug = settings.has_bug
+    attempts = 2 if bug("retry-on-rate-limit") or bug("retry-after-timeout") else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            with anyio.fail_after(settings.upstream_timeout):
+                return await llm.complete(prompt=prompt, max_tokens=max_tokens)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            retry = (bug("retry-on-rate-limit") and upstream_status(exc) == 429
+                     or bug("retry-after-timeout")
+                     and isinstance(exc, (TimeoutError, httpx.TimeoutException)))
+            if attempt == attempts or not retry:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _job_or_404(runner: JobRunner, job_id: str) -> Job:
@@ -347,77 +267,15 @@ def find_job(job_id: str, request: Request) -> Job:
     return _job_or_404(request.app.state.jobs, job_id)
 
 
-async def _events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings: Settings,
-                  render: Renderer) -> AsyncGenerator[Any, None]:
-    """The streamed chat: start, token..., done; or an error event if the upstream fails."""
-    body = call.body
-    gauges.active_streams += 1
-    upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
-    gauges.open_upstream_calls += 1
-    count = 0
-    try:
-        yield render("start", {"max_tokens": body.max_tokens})
-        if settings.has_bug("auth-after-stream-start"):
-            check_token(call.authorization, settings)
-        while True:
-            try:
-                with anyio.fail_after(settings.upstream_timeout):
-                    token = await upstream.__anext__()
-            except StopAsyncIteration:
-                break
-            except (TimeoutError, httpx.HTTPError) as exc:
-                if settings.has_bug("no-error-event"):
-                    return
-                failure = map_upstream_error(exc, settings)
-                yield render("error", {"kind": failure.kind, "message": failure.message,
-                                    "after_tokens": count})
-                return
-            count += 1
-            yield render("token", {"index": count, "text": token})
-        if not settings.has_bug("no-done-event"):
-            yield render("done", {"tokens": count})
-    finally:
-        gauges.active_streams -= 1
-        await _close_upstream(upstream, settings, gauges)
-
-
-async def _close_upstream(upstream: Any, settings: Settings, gauges: Gauges) -> None:
-    if settings.has_bug("leak-upstream-on-disconnect"):
-        return
-    if settings.has_bug("unshielded-cleanup"):
-        await upstream.aclose()
-    else:
-        with anyio.CancelScope(shield=True):  # cleanup must finish even while being cancelled
-            await upstream.aclose()
-    gauges.open_upstream_calls -= 1
-
-
-def _sync_events(body: ChatRequest, llm: LLMClient, gauges: Gauges,
-                 render: Renderer) -> Iterator[Any]:
-    """The 'sync-stream-generator' bug: same events, from a thread; never cancelled."""
-    gauges.active_streams += 1
-    upstream = llm.stream(prompt=body.message, max_tokens=body.max_tokens)
-    gauges.open_upstream_calls += 1
-    count = 0
-    try:
-        yield render("start", {"max_tokens": body.max_tokens})
-        while True:
-            try:
-                token = anyio.from_thread.run(upstream.__anext__)
-            except StopAsyncIteration:
-                break
-            count += 1
-            yield render("token", {"index": count, "text": token})
-        yield render("done", {"tokens": count})
-    finally:
-        anyio.from_thread.run(upstream.aclose)
-        gauges.open_upstream_calls -= 1
-        gauges.active_streams -= 1
-
-
 def create_test_app() -> FastAPI:
     """The app as configured by the environment, but with a short upstream timeout (0.3 s)."""
     return create_app(dataclasses.replace(Settings.from_env(), upstream_timeout=0.3))
+
+
+def create_long_deadline_app() -> FastAPI:
+    """The app with a 5 s upstream deadline: long enough that a test can tell an upstream
+    call cancelled when its caller left from one that ran until its deadline."""
+    return create_app(dataclasses.replace(Settings.from_env(), upstream_timeout=5.0))
 
 
 def create_broken_app() -> FastAPI:

@@ -1,68 +1,321 @@
 *** Settings ***
-Documentation     A gateway that pays for every upstream call must refuse bad callers and bad
-...               input before it spends anything: these checks come first in the request path.
+Documentation       A gateway that pays for every upstream call must refuse bad callers and bad
+...                 input before it spends anything: these checks come first in the request
+...                 path, on every route, streams included. A refusal is always 401 with
+...                 ``WWW-Authenticate: Bearer`` and a sentence saying what is wrong; bad input
+...                 is 422 naming the field. Neither reaches the model or moves a gauge.
 
-Resource          resources/gateway.resource
+Resource            resources/gateway.resource
 
-Suite Setup       Open Gateway
-Suite Teardown    Close All Clients
-Test Teardown     Remove Fakes And Streams
+Suite Setup         Open Gateway And An Anonymous Client
+Suite Teardown      Close All Clients
+Test Setup          Given A Fake Model
+Test Teardown       Remove Fakes And Streams
+
+
+*** Variables ***
+${MISSING}          ${NONE}
+${NOT_BEARER}       Basic dGVzdDp0ZXN0
+${NO_TOKEN}         Bearer
+${EXTENDED}         Bearer ${{ getattr($TOKEN, "value", $TOKEN) }}x
+${EXPIRED}          Bearer expired-token
+${UNKNOWN}          Bearer not-a-token
+${SAID_MISSING}     Missing bearer token.
+${SAID_SHAPE}       The Authorization header must be 'Bearer <token>'.
+${SAID_EXPIRED}     The bearer token has expired.
+${SAID_INVALID}     Invalid bearer token.
+${CHAT}             {"message": "hi"}
+${JOB}              {"steps": 1}
+# The valid token in lowercase ``bearer``: the token may be a Secret, whose text is
+# never logged (nor is this variable).
+${LOWERCASE}        bearer ${{ getattr($TOKEN, "value", $TOKEN) }}
 
 
 *** Test Cases ***
-Chat Without A Token Is Refused With 401
+Chat Without A Token Is Refused
     [Tags]    unhappy-path    auth
-    Open Gateway Without Token
-    Send Chat    hello    alias=anonymous
-    Status Should Be    401
-    Json Field Should Be    detail    Missing bearer token.
-    Header Should Be    WWW-Authenticate    Bearer
-    [Teardown]    Close Client    anonymous
+    [Template]    The Request Is Refused With 401
+    POST    /chat    ${CHAT}    ${MISSING}    ${SAID_MISSING}
 
-Chat With A Wrong Token Is Refused With 401
+Chat With Another Scheme Than Bearer Is Refused
     [Tags]    unhappy-path    auth
-    Send Request    POST    /chat    json={"message": "hi"}    headers={"Authorization": "Bearer nope"}
-    Status Should Be    401
-    Json Field Should Be    detail    Invalid bearer token.
+    [Template]    The Request Is Refused With 401
+    POST    /chat    ${CHAT}    ${NOT_BEARER}    ${SAID_SHAPE}
 
-Chat With A Non Bearer Scheme Is Refused With 401
+Chat With An Empty Bearer Token Is Refused
     [Tags]    unhappy-path    auth
-    Send Request    POST    /chat    json={"message": "hi"}    headers={"Authorization": "Basic abc"}
-    Status Should Be    401
-    Json Field Should Be    detail    The Authorization header must be 'Bearer <token>'.
+    [Template]    The Request Is Refused With 401
+    POST    /chat    ${CHAT}    ${NO_TOKEN}    ${SAID_SHAPE}
 
-Streamed Chat Without A Token Is Refused Before The Model Is Called
+Chat With A Token That Extends A Valid One Is Refused
+    [Tags]    unhappy-path    auth
+    [Template]    The Request Is Refused With 401
+    POST    /chat    ${CHAT}    ${EXTENDED}    ${SAID_INVALID}
+
+Chat With An Expired Token Is Refused
+    [Tags]    unhappy-path    auth
+    [Template]    The Request Is Refused With 401
+    POST    /chat    ${CHAT}    ${EXPIRED}    ${SAID_EXPIRED}
+
+Chat With An Unknown Token Is Refused
+    [Tags]    unhappy-path    auth
+    [Template]    The Request Is Refused With 401
+    POST    /chat    ${CHAT}    ${UNKNOWN}    ${SAID_INVALID}
+
+Streamed Chat Without A Token Is Refused Before The Stream Starts
     [Tags]    unhappy-path    auth    stream
-    Given A Fake Model
-    Start Stream    POST    /chat/stream    json={"message": "hi"}    headers={"Authorization": "Bearer nope"}
+    [Template]    The Request Is Refused With 401
+    POST    /chat/stream    ${CHAT}    ${MISSING}    ${SAID_MISSING}
+
+Streamed Chat With Another Scheme Than Bearer Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream
+    [Template]    The Request Is Refused With 401
+    POST    /chat/stream    ${CHAT}    ${NOT_BEARER}    ${SAID_SHAPE}
+
+Streamed Chat With An Empty Bearer Token Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream
+    [Template]    The Request Is Refused With 401
+    POST    /chat/stream    ${CHAT}    ${NO_TOKEN}    ${SAID_SHAPE}
+
+Streamed Chat With A Token That Extends A Valid One Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream
+    [Template]    The Request Is Refused With 401
+    POST    /chat/stream    ${CHAT}    ${EXTENDED}    ${SAID_INVALID}
+
+Streamed Chat With An Expired Token Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream
+    [Template]    The Request Is Refused With 401
+    POST    /chat/stream    ${CHAT}    ${EXPIRED}    ${SAID_EXPIRED}
+
+Streamed Chat With An Unknown Token Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream
+    [Template]    The Request Is Refused With 401
+    POST    /chat/stream    ${CHAT}    ${UNKNOWN}    ${SAID_INVALID}
+
+JSON Lines Chat Without A Token Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream    ndjson
+    [Template]    The Request Is Refused With 401
+    POST    /chat/ndjson    ${CHAT}    ${MISSING}    ${SAID_MISSING}
+
+JSON Lines Chat With Another Scheme Than Bearer Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream    ndjson
+    [Template]    The Request Is Refused With 401
+    POST    /chat/ndjson    ${CHAT}    ${NOT_BEARER}    ${SAID_SHAPE}
+
+JSON Lines Chat With A Token That Extends A Valid One Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream    ndjson
+    [Template]    The Request Is Refused With 401
+    POST    /chat/ndjson    ${CHAT}    ${EXTENDED}    ${SAID_INVALID}
+
+JSON Lines Chat With An Expired Token Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream    ndjson
+    [Template]    The Request Is Refused With 401
+    POST    /chat/ndjson    ${CHAT}    ${EXPIRED}    ${SAID_EXPIRED}
+
+JSON Lines Chat With An Unknown Token Is Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    stream    ndjson
+    [Template]    The Request Is Refused With 401
+    POST    /chat/ndjson    ${CHAT}    ${UNKNOWN}    ${SAID_INVALID}
+
+Job Submission Without A Token Is Refused
+    [Tags]    unhappy-path    auth    jobs
+    [Template]    The Request Is Refused With 401
+    POST    /jobs    ${JOB}    ${MISSING}    ${SAID_MISSING}
+
+Job Submission With Another Scheme Than Bearer Is Refused
+    [Tags]    unhappy-path    auth    jobs
+    [Template]    The Request Is Refused With 401
+    POST    /jobs    ${JOB}    ${NOT_BEARER}    ${SAID_SHAPE}
+
+Job Submission With A Token That Extends A Valid One Is Refused
+    [Tags]    unhappy-path    auth    jobs
+    [Template]    The Request Is Refused With 401
+    POST    /jobs    ${JOB}    ${EXTENDED}    ${SAID_INVALID}
+
+Job Submission With An Expired Token Is Refused
+    [Tags]    unhappy-path    auth    jobs
+    [Template]    The Request Is Refused With 401
+    POST    /jobs    ${JOB}    ${EXPIRED}    ${SAID_EXPIRED}
+
+Job Status Without A Token Is Refused
+    [Tags]    unhappy-path    auth    jobs
+    [Template]    The Request Is Refused With 401
+    GET    /jobs/job-1    ${NONE}    ${MISSING}    ${SAID_MISSING}
+
+Job Status With A Token That Extends A Valid One Is Refused
+    [Tags]    unhappy-path    auth    jobs
+    [Template]    The Request Is Refused With 401
+    GET    /jobs/job-1    ${NONE}    ${EXTENDED}    ${SAID_INVALID}
+
+Job Events Without A Token Are Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    jobs    stream
+    [Template]    The Request Is Refused With 401
+    GET    /jobs/job-1/events    ${NONE}    ${MISSING}    ${SAID_MISSING}
+
+Job Events With An Expired Token Are Refused Before The Stream Starts
+    [Tags]    unhappy-path    auth    jobs    stream
+    [Template]    The Request Is Refused With 401
+    GET    /jobs/job-1/events    ${NONE}    ${EXPIRED}    ${SAID_EXPIRED}
+
+A Lowercase Bearer Scheme Is Accepted
+    [Tags]    happy-path    auth
+    Send Request    POST    /chat    json=${CHAT}    headers={"Authorization": "${LOWERCASE}"}
+    Status Should Be    200
+    Fake Should Have Been Awaited Once
+
+A Bad Chat Without A Token Is Refused Before Its Body Is Read
+    [Documentation]    ``/chat`` and ``/jobs`` check the token first: a stranger learns
+    ...    nothing about what a valid body looks like.
+    [Tags]    unhappy-path    auth    validation
+    Send Request    POST    /chat    json={"text": "hi"}    alias=anonymous
     Status Should Be    401
+    Json Field Should Be    detail    ${SAID_MISSING}
+
+A Bad Streamed Chat Is Rejected With 422 Whatever The Token
+    [Documentation]    The stream routes validate the body before anything else.
+    [Tags]    unhappy-path    auth    validation    stream
+    Send Request    POST    /chat/stream    json={"text": "hi"}    alias=anonymous
+    Status Should Be    422
+    Json Field Should Be    detail.0.type    missing
     Fake Should Not Have Been Called
 
-An Empty Message Is Rejected With 422 Naming The Field
+An Empty Message Is Rejected With 422
     [Tags]    unhappy-path    validation
-    Send Chat    ${EMPTY}
-    Status Should Be    422
-    Json Field Should Be    detail.0.loc.1    message
+    [Template]    The Body Is Rejected With 422
+    /chat    {"message": ""}    ${{ ["body", "message"] }}    string_too_short
+
+A Message Of Only Spaces Is Rejected With 422
+    [Tags]    unhappy-path    validation
+    [Template]    The Body Is Rejected With 422
+    /chat    {"message": "${SPACE * 3}"}    ${{ ["body", "message"] }}    value_error
 
 A Missing Message Is Rejected With 422
     [Tags]    unhappy-path    validation
-    Send Request    POST    /chat    json={"text": "hi"}
-    Status Should Be    422
-    Json Field Should Be    detail.0.type    missing
+    [Template]    The Body Is Rejected With 422
+    /chat    {"text": "hi"}    ${{ ["body", "message"] }}    missing
 
-Too Many Tokens Are Rejected With 422
+A Message Over 4000 Characters Is Rejected With 422
     [Tags]    unhappy-path    validation
-    Send Chat    hello    max_tokens=${1000}
-    Status Should Be    422
-    Json Field Should Be    detail.0.loc.1    max_tokens
+    [Template]    The Body Is Rejected With 422
+    /chat    {"message": "${{ "x" * 4001 }}"}    ${{ ["body", "message"] }}    string_too_long
 
-A Body That Is Not JSON Is Rejected With 422
+A Message That Is Not Text Is Rejected With 422
     [Tags]    unhappy-path    validation
-    Send Request    POST    /chat    data={"message": "hi"}
-    Status Should Be    422
+    [Template]    The Body Is Rejected With 422
+    /chat    {"message": 42}    ${{ ["body", "message"] }}    string_type
+
+Zero Max Tokens Are Rejected With 422
+    [Tags]    unhappy-path    validation
+    [Template]    The Body Is Rejected With 422
+    /chat    {"message": "hi", "max_tokens": 0}    ${{ ["body", "max_tokens"] }}    greater_than_equal
+
+More Than 256 Max Tokens Are Rejected With 422
+    [Tags]    unhappy-path    validation
+    [Template]    The Body Is Rejected With 422
+    /chat    {"message": "hi", "max_tokens": 257}    ${{ ["body", "max_tokens"] }}    less_than_equal
+
+A Body That Is Not A JSON Object Is Rejected With 422
+    [Tags]    unhappy-path    validation
+    [Template]    The Body Is Rejected With 422
+    /chat    [1]    ${{ ["body"] }}    model_attributes_type
+
+A Streamed Chat With An Empty Message Is Rejected With 422
+    [Tags]    unhappy-path    validation    stream
+    [Template]    The Body Is Rejected With 422
+    /chat/stream    {"message": ""}    ${{ ["body", "message"] }}    string_too_short
+
+A Streamed Chat With A Message Of Only Spaces Is Rejected With 422
+    [Tags]    unhappy-path    validation    stream
+    [Template]    The Body Is Rejected With 422
+    /chat/stream    {"message": "${SPACE * 3}"}    ${{ ["body", "message"] }}    value_error
+
+A Streamed Chat With More Than 256 Max Tokens Is Rejected With 422
+    [Tags]    unhappy-path    validation    stream
+    [Template]    The Body Is Rejected With 422
+    /chat/stream    {"message": "hi", "max_tokens": 257}    ${{ ["body", "max_tokens"] }}    less_than_equal
+
+A JSON Lines Chat With A Message Of Only Spaces Is Rejected With 422
+    [Tags]    unhappy-path    validation    stream    ndjson
+    [Template]    The Body Is Rejected With 422
+    /chat/ndjson    {"message": "${SPACE * 3}"}    ${{ ["body", "message"] }}    value_error
+
+A JSON Lines Chat With A Missing Message Is Rejected With 422
+    [Tags]    unhappy-path    validation    stream    ndjson
+    [Template]    The Body Is Rejected With 422
+    /chat/ndjson    {"text": "hi"}    ${{ ["body", "message"] }}    missing
+
+A Job With Zero Steps Is Rejected With 422
+    [Tags]    unhappy-path    validation    jobs
+    [Template]    The Body Is Rejected With 422
+    /jobs    {"steps": 0}    ${{ ["body", "steps"] }}    greater_than_equal
+
+A Job With More Than 100 Steps Is Rejected With 422
+    [Tags]    unhappy-path    validation    jobs
+    [Template]    The Body Is Rejected With 422
+    /jobs    {"steps": 101}    ${{ ["body", "steps"] }}    less_than_equal
+
+A Job With An Empty Kind Is Rejected With 422
+    [Tags]    unhappy-path    validation    jobs
+    [Template]    The Body Is Rejected With 422
+    /jobs    {"kind": ""}    ${{ ["body", "kind"] }}    string_too_short
+
+A Job Failing At Step Zero Is Rejected With 422
+    [Tags]    unhappy-path    validation    jobs
+    [Template]    The Body Is Rejected With 422
+    /jobs    {"fail_at_step": 0}    ${{ ["body", "fail_at_step"] }}    greater_than_equal
+
+A Message Of 4000 Characters And 256 Max Tokens Is Accepted
+    [Tags]    happy-path    validation
+    ${message}=    Evaluate    "x" * 4000
+    Send Chat    ${message}    max_tokens=${256}
+    Status Should Be    200
+    Fake Should Have Received    prompt=${message}    max_tokens=256
 
 A Valid Chat Is Answered By The Model
     [Tags]    happy-path
+    Remove Fake Upstream
     Send Chat    hello world
     Status Should Be    200
     Json Field Should Be    reply    Echo: hello world
+    Json Field Should Be    message    hello world
+
+
+*** Keywords ***
+Open Gateway And An Anonymous Client
+    [Documentation]    The gateway with a valid token, and a second client that sends none.
+    Open Gateway
+    Open Gateway Without Token
+    Switch Client    gateway
+
+The Request Is Refused With 401
+    [Documentation]    The request, sent with ``authorization`` (``${NONE}``: without the
+    ...    header), is refused with 401 and ``detail``, before the model or a gauge moves.
+    [Arguments]    ${method}    ${path}    ${body}    ${authorization}    ${detail}
+    # Arguments are not logged at INFO or DEBUG, so the header (which may extend the
+    # valid token) stays out of the log; assigned variables would not.
+    VAR    ${alias}=    ${{ "anonymous" if $authorization is None else "gateway" }}
+    IF    $path.endswith(("/stream", "/ndjson", "/events"))
+        # Only the opening response is looked at: the stream must not have started.
+        Start Stream    ${method}    ${path}    json=${body}    alias=${alias}
+        ...    headers=${{ {} if $authorization is None else {"Authorization": $authorization} }}
+        Status Should Be    401
+        Header Should Be    WWW-Authenticate    Bearer
+    END
+    Send Request    ${method}    ${path}    json=${body}    alias=${alias}
+    ...    headers=${{ {} if $authorization is None else {"Authorization": $authorization} }}
+    Status Should Be    401
+    Json Field Should Be    detail    ${detail}
+    Header Should Be    WWW-Authenticate    Bearer
+    Fake Should Not Have Been Called
+    Gauges Should Be At Rest
+
+The Body Is Rejected With 422
+    [Documentation]    The request with a valid token and ``body`` is rejected with 422,
+    ...    its first error at ``location`` with ``type``; the model is never called.
+    [Arguments]    ${path}    ${body}    ${location}    ${type}
+    Send Request    POST    ${path}    json=${body}
+    Status Should Be    422
+    Json Field Should Be    detail.0.loc    ${location}
+    Json Field Should Be    detail.0.type    ${type}
+    Fake Should Not Have Been Called
+    Gauges Should Be At Rest

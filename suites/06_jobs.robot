@@ -1,38 +1,79 @@
 *** Settings ***
-Documentation     Background jobs move queued, running, then done or failed. Tests follow the
-...               job's own status stream or long-poll with a deadline; they never sleep.
+Documentation       Background jobs move queued, running, then done or failed, one step at a
+...                 time. A job's event stream replays everything from its start: each state and
+...                 each step in order, then done with the whole job, to a reader that is late or
+...                 too slow to keep up. Tests follow that stream or long-poll with a deadline;
+...                 they never sleep.
 
-Resource          resources/gateway.resource
+Library             resources/JobEvents.py
+Resource            resources/gateway.resource
 
-Suite Setup       Open Gateway
-Suite Teardown    Close All Clients
-Test Teardown     Remove Fakes And Streams
+Suite Setup         Open Gateway
+Suite Teardown      Close All Clients
+Test Teardown       Remove Fakes And Streams
 
-Test Tags         jobs
+Test Tags           jobs
 
 
 *** Test Cases ***
-A Job Moves From Queued Through Running To Done
+A Job Moves From Queued Through Running To Done, Reporting Each Step
     [Tags]    happy-path
     ${job}=    Submit Job    steps=${3}
-    Start Stream    GET    /jobs/${job}/events
-    ${events}=    Expect Done Event    timeout=2s
-    States Should Be    ${events}    queued    running    done
+    When Start Stream    GET    /jobs/${job}/events
+    Then The Job Stream Should Report    ${job}    steps=3
 
 A Failing Job Ends As Failed With Its Reason
     [Tags]    unhappy-path
     ${job}=    Submit Job    steps=${3}    fail_at_step=${2}
-    Start Stream    GET    /jobs/${job}/events
-    ${events}=    Expect Done Event    timeout=2s
-    States Should Be    ${events}    queued    running    failed
-    Send Request    GET    /jobs/${job}
-    Json Field Should Be    error    step 2 of 3 failed
+    When Start Stream    GET    /jobs/${job}/events
+    Then The Job Stream Should Report    ${job}    steps=3    failed_at=2
+    And Send Request    GET    /jobs/${job}
+    And Json Field Should Be    state    failed
+    And Json Field Should Be    error    step 2 of 3 failed
+
+A Slow Reader Still Gets Every State And Every Step In Order
+    [Documentation]    The reader takes nothing until the job is over: with no buffer
+    ...    in-process, the gateway waits on the reader at every event while the job goes on.
+    [Tags]    unhappy-path    slow-client
+    Given Open Gateway    alias=slow    buffer_size=0
+    ${job}=    Submit Job    steps=${20}
+    And Start Stream    GET    /jobs/${job}/events
+    When The Job Is Done    ${job}
+    Then The Job Stream Should Report    ${job}    steps=20
+    [Teardown]    Close Client    slow
+
+A Reader Who Comes After The End Still Gets The Whole History
+    [Tags]    unhappy-path
+    ${job}=    Submit Job    steps=${2}
+    Given The Job Is Done    ${job}
+    When Start Stream    GET    /jobs/${job}/events
+    Then The Job Stream Should Report    ${job}    steps=2
+
+Two Jobs At Once Each Report Their Own Progress
+    [Tags]    unhappy-path    concurrency
+    ${first}=    Submit Job    steps=${3}
+    ${second}=    Submit Job    steps=${5}    kind=summary
+    When Start Stream    GET    /jobs/${first}/events    name=first
+    And Start Stream    GET    /jobs/${second}/events    name=second
+    Then The Job Stream Should Report    ${second}    steps=5    kind=summary    stream=second
+    And The Job Stream Should Report    ${first}    steps=3    stream=first
 
 Long-Polling Returns As Soon As The Job Is Done
     [Tags]    happy-path
     ${job}=    Submit Job    steps=${2}
     Send Request    GET    /jobs/${job}    params={"wait_for": "done", "timeout": "2"}
+    Status Should Be    200
     Json Field Should Be    state    done
+    Json Field Should Be    step    2
+
+Long-Polling For Running Returns While The Job Runs
+    [Documentation]    100 steps take at least half a second; the job is running long before.
+    [Tags]    happy-path
+    ${job}=    Submit Job    steps=${100}
+    Send Request    GET    /jobs/${job}    params={"wait_for": "running", "timeout": "2"}
+    Status Should Be    200
+    Json Field Should Be    state    running
+    Json Field Should Be    history    ${{ ["queued", "running"] }}
 
 A Long-Poll That Times Out Answers With The Job As It Is Then
     [Documentation]    100 steps take at least half a second; the long-poll gives up after
@@ -46,17 +87,28 @@ A Long-Poll That Times Out Answers With The Job As It Is Then
     Json Field Should Be    state    done
     Json Field Should Be    history    ${{ ["queued", "running", "done"] }}
 
+A Long-Poll Of Zero Or Over 30 Seconds Is Rejected With 422
+    [Tags]    unhappy-path    validation
+    ${job}=    Submit Job    steps=${1}
+    Send Request    GET    /jobs/${job}    params={"wait_for": "done", "timeout": "0"}
+    Status Should Be    422
+    Json Field Should Be    detail.0.loc    ${{ ["query", "timeout"] }}
+    Send Request    GET    /jobs/${job}    params={"wait_for": "done", "timeout": "31"}
+    Status Should Be    422
+    Json Field Should Be    detail.0.loc    ${{ ["query", "timeout"] }}
+
 An Unknown Job Is 404
     [Tags]    unhappy-path
     Send Request    GET    /jobs/job-999
     Status Should Be    404
     Json Field Should Be    detail    No job has the id 'job-999'.
 
-A Job With Zero Steps Is Rejected With 422
-    [Tags]    unhappy-path    validation
-    Send Request    POST    /jobs    json={"steps": 0}
-    Status Should Be    422
-    Json Field Should Be    detail.0.loc.1    steps
+The Events Of An Unknown Job Are 404 Before The Stream Starts
+    [Tags]    unhappy-path
+    Start Stream    GET    /jobs/job-999/events
+    Status Should Be    404
+    Send Request    GET    /jobs/job-999/events
+    Json Field Should Be    detail    No job has the id 'job-999'.
 
 
 *** Keywords ***
@@ -69,8 +121,18 @@ Submit Job
     ${id}=    Get Json Field    id
     RETURN    ${id}
 
-States Should Be
-    [Documentation]    The status events' states, in order.
-    [Arguments]    ${events}    @{expected}
-    ${states}=    Evaluate    [e.json["state"] for e in $events]
-    Should Be Equal    ${states}    ${expected}
+The Job Is Done
+    [Documentation]    Long-polls until the job is done.
+    [Arguments]    ${job}
+    Send Request    GET    /jobs/${job}    params={"wait_for": "done", "timeout": "5"}
+    Json Field Should Be    state    done
+
+The Job Stream Should Report
+    [Documentation]    The job's whole stream and nothing after it, as the job was asked to
+    ...    run (``steps``, ``failed_at``): see `Expected Job Events`.
+    [Arguments]    ${job}    ${steps}    ${failed_at}=${NONE}    ${kind}=report    ${stream}=${NONE}
+    ${expected}=    Expected Job Events    ${job}    ${steps}    failed_at=${failed_at}    kind=${kind}
+    ${names}=    Evaluate    [name for name, _ in $expected]
+    ${events}=    Expect Exactly These Events    @{names}    timeout=5s    stream=${stream}
+    ${seen}=    Evaluate    [(event.event, event.json) for event in $events]
+    Should Be Equal    ${seen}    ${expected}    Job ${job} reported the wrong events
