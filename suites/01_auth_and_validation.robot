@@ -157,6 +157,16 @@ Job Events With An Expired Token Are Refused Before The Stream Starts
     [Template]    The Request Is Refused With 401
     GET    /jobs/job-1/events    ${NONE}    ${EXPIRED}    ${SAID_EXPIRED}
 
+The Health And Ops Probes Answer Without A Token
+    [Documentation]    Probes are for load balancers and dashboards, which hold no token.
+    [Tags]    happy-path    auth
+    Send Request    GET    /health    alias=anonymous
+    Status Should Be    200
+    Json Field Should Be    status    ok
+    Send Request    GET    /ops/stats    alias=anonymous
+    Status Should Be    200
+    Json Field Should Be    active_streams    0
+
 A Lowercase Bearer Scheme Is Accepted
     [Tags]    happy-path    auth
     Send Request    POST    /chat    json=${CHAT}    headers={"Authorization": "${LOWERCASE}"}

@@ -16,6 +16,15 @@ Test Tags           jobs
 
 
 *** Test Cases ***
+A Submitted Job Is Answered 202 With Its Id And Queued State
+    [Tags]    happy-path
+    ${reply}=    When Send Request    POST    /jobs    json={"kind": "summary", "steps": 4}
+    Then Status Should Be    202
+    And Should Match Regexp    ${reply.json()}[id]    ^job-[0-9]+$
+    VAR    &{expected}=    kind=summary    state=queued    step=${0}    steps=${4}
+    ...    history=${{ ["queued"] }}    error=${NONE}
+    And Should Be Equal    ${{ {k: v for k, v in $reply.json().items() if k != "id"} }}    ${expected}
+
 A Job Moves From Queued Through Running To Done, Reporting Each Step
     [Tags]    happy-path
     ${job}=    Submit Job    steps=${3}
@@ -57,6 +66,15 @@ Two Jobs At Once Each Report Their Own Progress
     And Start Stream    GET    /jobs/${second}/events    name=second
     Then The Job Stream Should Report    ${second}    steps=5    kind=summary    stream=second
     And The Job Stream Should Report    ${first}    steps=3    stream=first
+
+A Reader Leaving A Job's Stream Does Not Stop The Job
+    [Tags]    unhappy-path    disconnect
+    ${job}=    Submit Job    steps=${20}
+    Given Start Stream    GET    /jobs/${job}/events
+    And Expect Event    status    data={"state": "queued", "id": "${job}"}
+    When Disconnect Client
+    Then Expect Cleanup
+    And The Job Is Done    ${job}
 
 Long-Polling Returns As Soon As The Job Is Done
     [Tags]    happy-path
