@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from robot.utils import timestr_to_secs
+
 from .arguments import Duration, seconds
 from .context import LeakCheck, LibraryContext, Settings
 from .conventions import DoneRule, ErrorRule
@@ -275,11 +277,11 @@ class AsyncApiLibrary:
 
     def __init__(
         self,
-        timeout: Duration = timedelta(seconds=10),
+        timeout: Duration | str = timedelta(seconds=10),
         done: str = "event:done",
         error: str = "event:error",
-        buffer_size: int = 64,
-        leak_check: LeakCheck = "warn",
+        buffer_size: int | str = 64,
+        leak_check: LeakCheck | str = "warn",
     ) -> None:
         """Sets the library-wide defaults.
 
@@ -293,14 +295,17 @@ class AsyncApiLibrary:
         Example:
         | Library | AsyncApiLibrary | timeout=5s | done=openai | leak_check=fail |
         """
-        if buffer_size < 0:
-            raise UsageError(f"Buffer size must be 0 or more, got {buffer_size}.")
+        # The arguments take text too, converted here: when Robot's own conversion of a
+        # library's arguments fails, it stops the whole robot run with a traceback (7.5).
+        timeout, buffer_size = _duration(timeout), _whole_number(buffer_size)
+        if leak_check not in ("warn", "fail", "off"):
+            raise UsageError(f"Leak check must be warn, fail or off, got {leak_check!r}.")
         self.ctx = LibraryContext(Settings(
             timeout=seconds(timeout, 10.0),
             done=DoneRule.parse(done),
             error=ErrorRule.parse(error),
             buffer_size=buffer_size,
-            leak_check=leak_check,
+            leak_check=leak_check,  # type: ignore[arg-type]
         ))
         self._keywords: dict[str, Any] = {}
         for component in COMPONENTS:
@@ -328,3 +333,22 @@ class AsyncApiLibrary:
         if name in keywords:
             return keywords[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def _duration(value: Duration | str) -> Duration:
+    if not isinstance(value, str):
+        return value
+    try:
+        return timestr_to_secs(value)
+    except (ValueError, OverflowError):
+        raise UsageError(f"Timeout must be a time such as 10s or 500ms, got {value!r}.") from None
+
+
+def _whole_number(value: int | str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise UsageError(f"Buffer size must be a whole number, 0 or more, got {value!r}.")
+    return number

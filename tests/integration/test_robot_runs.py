@@ -235,3 +235,40 @@ def test_what_python_notices_is_reported_against_the_test_that_caused_it(tmp_pat
         assert tests[name].message.startswith(f"Test '{name}' {told}"), tests[name].message
     assert tests["Is Careful"].status == "PASS", tests["Is Careful"].message
     assert done.returncode == len(expected)
+
+
+@pytest.mark.parametrize(("argument", "sentence"), [
+    ("timeout=soon", "Timeout must be a time such as 10s or 500ms, got 'soon'."),
+    ("app=sample_app.main:app", "Timeout must be a time such as 10s or 500ms, got "
+                                "'app=sample_app.main:app'."),
+    ("buffer_size=many", "Buffer size must be a whole number, 0 or more, got 'many'."),
+    ("leak_check=maybe", "Leak check must be warn, fail or off, got 'maybe'."),
+])
+def test_a_bad_library_argument_fails_the_import_with_one_sentence(tmp_path, argument, sentence):
+    # Robot 7.5 stops the whole run with "Unexpected error" and a traceback when its own
+    # conversion of a library's arguments fails; the library converts them itself.
+    suite = tmp_path / "bad_import.robot"
+    suite.write_text("*** Settings ***\n"
+                     f"Library    AsyncApiLibrary    {argument}\n\n"
+                     "*** Test Cases ***\nUses The Library\n    Close All Clients\n",
+                     encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "robot", "--outputdir", str(tmp_path),
+                           "--consolecolors", "off", str(suite)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD)
+    assert "Unexpected error" not in done.stderr + done.stdout
+    assert sentence in done.stderr
+    tests = by_name(ExecutionResult(str(tmp_path / "output.xml")))
+    assert tests["Uses The Library"].status == "FAIL"
+
+
+def test_library_arguments_given_as_text_are_converted(tmp_path):
+    suite = tmp_path / "good_import.robot"
+    suite.write_text("*** Settings ***\n"
+                     "Library    AsyncApiLibrary    timeout=1.5 s    buffer_size=3    "
+                     "leak_check=fail\n\n"
+                     "*** Test Cases ***\nUses The Library\n    Close All Clients\n",
+                     encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "robot", "--outputdir", str(tmp_path),
+                           str(suite)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=HANG_GUARD)
+    assert done.returncode == 0, done.stdout + done.stderr
