@@ -1,5 +1,6 @@
-"""Small pieces of ASGI that the fake servers share: read a body, answer JSON, stall,
-notice the caller leaving, and a lifespan that starts and stops at once."""
+"""Small pieces of ASGI that the fake servers share: a hosted fake server's life, read a
+body, answer JSON, stall, notice the caller leaving, and a lifespan that starts and stops
+at once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,32 @@ from typing import Any
 
 import anyio
 
+from .fakes import FakeUpstream
+from .server import HostedServer
+
 JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+class HostedFake:
+    """A fake server the library hosts on 127.0.0.1 for a test: its ``fake`` records the
+    calls and answers them; subclasses are the ASGI app (``__call__``)."""
+
+    def __init__(self, fake: FakeUpstream, *, name: str, title: str) -> None:
+        self.fake = fake
+        self.name = name
+        self._server = HostedServer(self, name=f"{title} '{name}'", graceful_timeout=0.5)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    async def __aenter__(self) -> Any:
+        await self._server.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.fake.shutdown()
+        await self._server.__aexit__(*exc_info)
 
 
 async def send_json(send: Any, status: int, payload: dict,

@@ -19,6 +19,7 @@ import anyio
 
 from .asgi_helpers import (
     JSON_HEADERS,
+    HostedFake,
     ScriptedHangUp,
     cancel_on_disconnect,
     lifespan,
@@ -26,7 +27,6 @@ from .asgi_helpers import (
     send_json,
 )
 from .fakes import FakeUpstream
-from .server import HostedServer
 
 Behaviour = Literal["reply", "stream", "stall", "hang_up", "malformed"]
 
@@ -49,32 +49,17 @@ class Route:
         return self.method in ("*", method) and fnmatchcase(path, self.path)
 
 
-class FakeHttpUpstream:
+class FakeHttpUpstream(HostedFake):
     """An async context manager serving scripted routes on 127.0.0.1:<free port>."""
 
     def __init__(self, fake: FakeUpstream, *, name: str) -> None:
-        self.fake = fake
-        self.name = name
+        super().__init__(fake, name=name, title="fake HTTP upstream")
         self.routes: list[Route] = []
-        self._server = HostedServer(self, name=f"fake HTTP upstream '{name}'",
-                                    graceful_timeout=0.5)
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
 
     def open_connections(self) -> int:
         """Connections the server still holds (a pooled keep-alive one counts)."""
         server = self._server.uvicorn
         return len(server.server_state.connections) if server is not None else 0
-
-    async def __aenter__(self) -> FakeHttpUpstream:
-        await self._server.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        self.fake.shutdown()
-        await self._server.__aexit__(*exc_info)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":

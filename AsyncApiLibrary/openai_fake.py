@@ -27,6 +27,7 @@ import anyio
 
 from .asgi_helpers import (
     JSON_HEADERS,
+    HostedFake,
     ScriptedHangUp,
     cancel_on_disconnect,
     lifespan,
@@ -36,32 +37,16 @@ from .asgi_helpers import (
 )
 from .fakes import FakeCall, FakeUpstream
 from .httpclient import httpx
-from .server import HostedServer
 
 PATH = "/v1/chat/completions"
 
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(HostedFake):
     """An async context manager that serves a scripted fake on 127.0.0.1:<free port>."""
 
     def __init__(self, fake: FakeUpstream, *, name: str = "openai") -> None:
-        self.fake = fake
-        self.name = name
-        self._server = HostedServer(self, name=f"fake OpenAI server '{name}'",
-                                    graceful_timeout=0.5)
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
-    async def __aenter__(self) -> FakeOpenAIServer:
-        await self._server.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        self.fake.shutdown()
-        await self._server.__aexit__(*exc_info)
+        super().__init__(fake, name=name, title="fake OpenAI server")
 
     # -- the ASGI app -------------------------------------------------------------------
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
