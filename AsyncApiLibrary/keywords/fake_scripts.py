@@ -143,7 +143,8 @@ class FakeScriptKeywords(LibraryComponent):
 
     @keyword(tags=TAGS)
     def reset_fake(self, fake: str | None = None) -> None:
-        """Forgets the fake's recorded calls and puts its script back to ``fake reply``.
+        """Forgets the fake's recorded calls and puts its script back to ``fake reply``;
+        a fake HTTP upstream also forgets its routes (each path answers 404 again).
 
         For a fake that lives longer than one test, such as a fake OpenAI server started
         in a suite setup.
@@ -153,6 +154,9 @@ class FakeScriptKeywords(LibraryComponent):
         """
         target = self.ctx.fake(fake)
         self.run(call_in_loop, target.reset)
+        server = getattr(self.ctx.fakes.get(fake).closer, "manager", None)
+        if isinstance(getattr(server, "routes", None), list):
+            self.run(call_in_loop, server.routes.clear)
 
     @keyword(tags=TAGS)
     def fake_returns(self, value: Any, fake: str | None = None, call: int | None = None,

@@ -47,6 +47,14 @@ An Upstream Cut Mid-Stream Becomes An Error Event
     ${error} =    Expect Error Event
     Should Be Equal    ${error.data}    RemoteProtocolError
 
+A Reset Fake Forgets Its Routes And Calls
+    Fake Route    POST    /v1/search    json={"hits": [1, 2]}
+    Send Request    POST    /search    json={"query": "cats"}
+    Reset Fake    http
+    Fake Should Not Have Been Called    http
+    Send Request    POST    /search    json={"query": "cats"}
+    Status Should Be    404
+
 A Service That Closes Its Client Leaves No Connection Open
     Fake Route    POST    /v1/search    json={"hits": []}
     Send Request    POST    /search    json={"query": "cats"}
