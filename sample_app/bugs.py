@@ -304,6 +304,23 @@ CATALOGUE: tuple[Bug, ...] = (
         "The shutdown never closes the model client: its connections stay open.", (
             "The Model Client Closes Its Upstream Connections At Shutdown",
         )),
+    # -- the OpenAI-compatible route ----------------------------------------------------------
+    Bug("openai-done-after-error", "lost error event",
+        "The OpenAI-compatible stream sends data: [DONE] after its error chunk, so a client "
+        "takes a failed reply for a finished one.", (
+            "A Model Failing Half Way Ends The Stream With One Error Chunk And No DONE",
+        )),
+    Bug("openai-finish-reason-always-stop", "partial failure reported as success",
+        "The OpenAI-compatible stream says finish_reason stop even when the reply was cut at "
+        "max_tokens.", (
+            "A Reply Cut At Max Tokens Finishes With Length, Else With Stop",
+        )),
+    Bug("openai-usage-ignored", "lost request data",
+        "The OpenAI-compatible stream never sends the usage chunk the client asked for with "
+        "stream_options.include_usage.", (
+            "A Streamed Completion Follows The OpenAI Chunk Format",
+            "The Usage Chunk Counts What Was Streamed",
+        )),
 )
 
 BUGS: dict[str, str] = {bug.name: bug.text for bug in CATALOGUE}

@@ -46,6 +46,7 @@ from .models import (
     json_line,
     sse_event,
 )
+from .openai_compat import add_openai_routes
 from .ops import Gauges
 from .upstream import UpstreamFailure, map_upstream_error, upstream_status
 
@@ -187,6 +188,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 lines = closer.track(lines)
             async for line in lines:
                 yield line
+
+    add_openai_routes(app, settings, _complete)
 
     @app.post("/jobs", status_code=202)
     async def submit_job(body: JobRequest, request: Request,
