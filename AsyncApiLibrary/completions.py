@@ -248,7 +248,7 @@ def openai_format_problems(items: list[StreamItem], asked_usage: bool) -> list[s
     if len(ids) > 1:
         problems.append(f"the chunks carry {len(ids)} different ids")
     if asked_usage and not usage_seen:
-        problems.append("stream_options.include_usage was asked, but no usage chunk came")
+        problems.append("stream_options.include_usage was asked and no usage chunk came")
     return problems
 
 

@@ -21,7 +21,7 @@ A Well-Formed Stream With A Tool Call And Usage
 A Stream That Breaks The Rules Names Each Rule
     Start Stream    POST    /bad    json={"stream_options": {"include_usage": true}}
     Run Keyword And Expect Error
-    ...    GLOB:Expected stream 'stream*' to follow the OpenAI chunk format, but chunk 1 follows the finish_reason of chunk 0; chunk 2 follows the finish_reason of chunk 0; chunk 2 has a tool-call delta without an index; the chunks carry 2 different ids; stream_options.include_usage was asked, but no usage chunk came.
+    ...    GLOB:Expected stream 'stream*' to follow the OpenAI chunk format, but chunk 1 follows the finish_reason of chunk 0; chunk 2 follows the finish_reason of chunk 0; chunk 2 has a tool-call delta without an index; the chunks carry 2 different ids; stream_options.include_usage was asked and no usage chunk came.
     ...    Stream Should Follow The OpenAI Chunk Format
 
 A Missing Usage Chunk Counts Only When Asked For
