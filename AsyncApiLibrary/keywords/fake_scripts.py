@@ -143,8 +143,9 @@ class FakeScriptKeywords(LibraryComponent):
 
     @keyword(tags=TAGS)
     def reset_fake(self, fake: str | None = None) -> None:
-        """Forgets the fake's recorded calls and puts its script back to ``fake reply``;
-        a fake HTTP upstream also forgets its routes (each path answers 404 again).
+        """Forgets the fake's recorded calls and puts its script back to ``fake reply``.
+
+        A fake HTTP upstream also forgets its routes: each path answers 404 again.
 
         For a fake that lives longer than one test, such as a fake OpenAI server started
         in a suite setup.
