@@ -5,15 +5,16 @@ Switch one on with the environment variable ``SAMPLE_APP_BUG=<name>``; the app's
 code. ``python -m sample_app.bugs`` prints one line per bug: its name, its class and what
 it breaks (``--names``: the names alone; ``--tests``: the tests that must catch each).
 
-Each :class:`Bug` names, in ``caught_by``, the tests (by their exact Robot test name; test
-names are unique across ``suites/``) that must catch it, in every mode it lists. "Catch"
+Each :class:`Bug` names, in ``caught_by``, the tests that must catch it (by their exact
+Robot test names, which are unique across ``suites/``), in every mode of its ``modes``:
+both, unless one mode cannot show the bug at all, which its entry then explains. "Catch"
 means fail by an assertion: a library expectation (``ExpectationFailed``,
 ``StreamFailure``, ``DeadlineExceeded``), one of Robot's own ``AssertionError``s, or the
 end-of-test check (``Test '...' left behind ...``, a blocked loop, a coroutine never
-awaited...). ``scripts/bug_hunt.py`` runs the suites that hold those tests with the bug on
-and fails when one of them passes or fails only through a library error (``UsageError``,
-``AppLoadError``, ``ConnectionFailed``, a raw Python error), so a bug caught by luck, by
-another test or by a crash does not count.
+awaited...). ``scripts/bug_hunt.py`` runs those tests with the bug on and fails when one
+of them passes, or fails only through a library error (``UsageError``, ``AppLoadError``,
+``ConnectionFailed``, a raw Python error): a bug caught by luck, only by other tests or by
+a crash does not count.
 """
 
 from __future__ import annotations
@@ -180,6 +181,8 @@ CATALOGUE: tuple[Bug, ...] = (
             "A Job Moves From Queued Through Running To Done, Reporting Each Step",
             "Two Jobs At Once Each Report Their Own Progress",
         )),
+    # Over a socket the kernel's buffers take every job event at once, so the stream never
+    # waits on its reader long enough for the job to move on: only in-process shows it.
     Bug("job-stream-skips-on-slow-reader", "lost job states",
         "The job stream skips what the job logged while it waited on a slow reader.", (
             "A Slow Reader Still Gets Every State And Every Step In Order",
