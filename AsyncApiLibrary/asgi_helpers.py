@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 
-from .fakes import FakeUpstream
+from .fakes import FakeCall, FakeUpstream
 from .server import HostedServer
 
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -70,6 +71,22 @@ async def cancel_on_disconnect(receive: Any, scope: anyio.CancelScope) -> None:
         if message["type"] == "http.disconnect":
             scope.cancel()
             return
+
+
+async def answer_call(call: FakeCall, receive: Any, answer: Callable[[], Awaitable[None]]) -> None:
+    """Run ``answer`` for a recorded fake call; a caller that leaves cancels it (the call
+    is marked so), and the call is closed however the answer ends."""
+    async with anyio.create_task_group() as group:
+        group.start_soon(cancel_on_disconnect, receive, group.cancel_scope)
+        try:
+            await answer()
+        except anyio.get_cancelled_exc_class():
+            call.mark_cancelled("cancelled (the caller went away)")
+            raise
+        finally:
+            group.cancel_scope.cancel()
+            with anyio.CancelScope(shield=True):
+                await call.aclose()
 
 
 async def lifespan(receive: Any, send: Any) -> None:

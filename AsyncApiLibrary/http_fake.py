@@ -21,7 +21,7 @@ from .asgi_helpers import (
     JSON_HEADERS,
     HostedFake,
     ScriptedHangUp,
-    cancel_on_disconnect,
+    answer_call,
     lifespan,
     read_body,
     send_json,
@@ -78,17 +78,7 @@ class FakeHttpUpstream(HostedFake):
             await send_json(send, 404, {"error": f"no route scripted for {method} {path}"})
             await call.aclose()
             return
-        async with anyio.create_task_group() as group:
-            group.start_soon(cancel_on_disconnect, receive, group.cancel_scope)
-            try:
-                await _answer(route, send)
-            except anyio.get_cancelled_exc_class():
-                call.mark_cancelled("cancelled (the caller went away)")
-                raise
-            finally:
-                group.cancel_scope.cancel()
-                with anyio.CancelScope(shield=True):
-                    await call.aclose()
+        await answer_call(call, receive, lambda: _answer(route, send))
 
 
 async def _answer(route: Route, send: Any) -> None:

@@ -23,13 +23,11 @@ import json
 import time
 from typing import Any
 
-import anyio
-
 from .asgi_helpers import (
     JSON_HEADERS,
     HostedFake,
     ScriptedHangUp,
-    cancel_on_disconnect,
+    answer_call,
     lifespan,
     read_body,
     send_json,
@@ -67,18 +65,8 @@ class FakeOpenAIServer(HostedFake):
             await send_json(send, 400, {"error": {"message": "The body is not a JSON object."}})
             return
         call = self.fake.chat_completions(**_recorded_fields(body))
-        async with anyio.create_task_group() as group:
-            group.start_soon(cancel_on_disconnect, receive, group.cancel_scope)
-            reply = _stream_reply if body.get("stream") else _whole_reply
-            try:
-                await reply(call, send)
-            except anyio.get_cancelled_exc_class():
-                call.mark_cancelled("cancelled (the caller went away)")
-                raise
-            finally:
-                group.cancel_scope.cancel()
-                with anyio.CancelScope(shield=True):
-                    await call.aclose()
+        reply = _stream_reply if body.get("stream") else _whole_reply
+        await answer_call(call, receive, lambda: reply(call, send))
 
 
 def _recorded_fields(body: dict) -> dict[str, Any]:
