@@ -50,6 +50,11 @@ def make_batch(self: LiveStream, parts: list[Any], now: float) -> list[StreamIte
     elif self.fmt == "lines":
         batch = [StreamItem(first + n, "line", part, now, offset)
                  for n, part in enumerate(parts)]
+    elif self.fmt == "websocket":
+        batch = [StreamItem(first + n, "message", value, now, offset) if kind == "text"
+                 else StreamItem(first + n, "binary", value.decode("utf-8", "replace"), now,
+                                 offset, raw=value)
+                 for n, (kind, value) in enumerate(parts)]
     else:
         batch = [StreamItem(first + n, "chunk", part.decode("utf-8", "replace"), now, offset,
                             raw=part) for n, part in enumerate(parts)]

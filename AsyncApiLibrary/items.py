@@ -20,14 +20,16 @@ _MISSING = object()
 
 @dataclass(slots=True, repr=False)
 class StreamItem:
-    """One chunk, line or SSE event, with the time it arrived.
+    """One chunk, line, SSE event or WebSocket message, with the time it arrived.
 
     In Robot: ``${item.data}``, ``${item.event}``, ``${item.id}``, ``${item.json}``,
     ``${item.index}``, ``${item.offset_ms}``.
     """
 
     index: int
-    kind: Literal["chunk", "line", "event", "end"]  # "end": a stream that simply ended
+    # "end": a stream that simply ended; "message"/"binary": a WebSocket message received
+    # (text or bytes); "sent": one the test sent
+    kind: Literal["chunk", "line", "event", "end", "message", "binary", "sent"]
     data: str
     arrived: float
     offset_ms: float = 0.0
@@ -54,7 +56,7 @@ class StreamItem:
         """The event name for SSE, else the line's ``event``/``type`` JSON field, else ''."""
         if self.kind == "event":
             return self.event
-        if self.kind == "line":
+        if self.kind in ("line", "message", "sent"):
             try:
                 value = self.json
             except ExpectationFailed:

@@ -32,6 +32,7 @@ from .keywords.requests import RequestKeywords
 from .keywords.responses import ResponseKeywords
 from .keywords.streams import StreamKeywords
 from .keywords.timing import TimingKeywords
+from .keywords.websockets import WebSocketKeywords
 from .listener import LeakListener
 from .masking import masked_failures
 from .version import __version__
@@ -40,7 +41,8 @@ COMPONENTS = (ConnectionKeywords, RequestKeywords, ConcurrencyKeywords, Response
               StreamKeywords,
               ReadingKeywords, TimingKeywords, LlmKeywords, ContractKeywords, CleanupKeywords,
               DetectorKeywords,
-              FakeKeywords, FakeScriptKeywords, FakeCheckKeywords, HttpFakeKeywords)
+              FakeKeywords, FakeScriptKeywords, FakeCheckKeywords, HttpFakeKeywords,
+              WebSocketKeywords)
 
 
 class AsyncApiLibrary:
@@ -68,6 +70,7 @@ class AsyncApiLibrary:
     | ``detectors`` | `Event Loop Should Not Have Been Blocked Longer Than` |
     | ``timing`` | `First Chunk Should Arrive Within`, `Largest Gap Should Be Below` |
     | ``cleanup`` | `Disconnect Client` (a ``streams`` keyword), `Expect Cleanup`, `Wait Until Json Field Is` |
+    | ``websockets`` | `Open WebSocket`, `WebSocket Should Be Refused`, `Send Json Message`, `Send Text Message`, `Send Binary Message`, `Read Next Message`, `Expect Message`, `Expect Messages In Order`, `Expect WebSocket Closed`, `Disconnect WebSocket`, `WebSocket Should Be Open` |
     | ``fakes``, ``scripts``, ``checks`` | `Install Fake Upstream`, `Start Fake OpenAI Server`, `Fake Streams Tokens`, `Fake Should Have Been Awaited Once` and the rest |
 
     = Modes =
@@ -103,6 +106,29 @@ class AsyncApiLibrary:
 
     Every stream's transcript (items, arrival times, a small timeline picture) goes to the
     log when it ends, fails or is disconnected. Secrets never appear in it.
+
+    = WebSockets =
+
+    `Open WebSocket` opens a WebSocket to a route of the app (in process, through the
+    same transport as HTTP, behaving as uvicorn does), of the library's uvicorn, or of a
+    URL. One pump task per socket stamps each message's arrival, as for a stream: the
+    socket is a stream too, so `Expect Done Event`, `Read Until Done`, `Expect Cleanup`,
+    `First Chunk Should Arrive Within` and `Largest Gap Should Be Below` take its name.
+    A JSON message's ``type`` (or ``event``) field is its name, so the done convention
+    ``event:done`` matches ``{"type": "done"}``.
+
+    | `Open WebSocket` | /ws/chat | headers=${AUTH} |
+    | `Send Json Message` | {"type": "chat", "message": "hi"} |
+    | `Expect Messages In Order` | token | token | done |
+    | `Disconnect WebSocket` | code=1001 |
+    | `Expect Cleanup` | | |
+
+    The handshake: `WebSocket Should Be Refused` expects the HTTP status a server
+    answers instead of upgrading (403 for an app that closes before accepting). The
+    close: `Expect WebSocket Closed` expects the server's close code and reason (1006 for
+    a connection dropped without a close frame); `Disconnect WebSocket` closes from the
+    client with a code the app receives. The transcript lists both directions, messages
+    the test sent in blue, and marks the sends on the timeline.
 
     = LLM streams =
 
@@ -243,7 +269,8 @@ class AsyncApiLibrary:
 
     | =Argument= | =Meaning= |
     | ``alias`` | Which opened client to use; the current one (the last opened or switched to) when not given. |
-    | ``stream`` | Which stream to use, by the name `Start Stream` returned; the current one (the last started) when not given. |
+    | ``stream`` | Which stream (or WebSocket) to use, by the name `Start Stream` or `Open WebSocket` returned; the current one (the last started) when not given. |
+    | ``websocket`` | Which WebSocket to use, by the name `Open WebSocket` returned; the current stream when not given (which must then be a WebSocket). |
     | ``fake`` | Which fake to use, by name; the current one (the last installed or started) when not given. |
     | ``timeout`` | The deadline of this keyword's waiting, as a Robot time string; see `Timeouts`. |
     | ``response`` | A response returned by an earlier keyword; the last response when not given. |

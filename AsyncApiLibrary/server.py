@@ -80,6 +80,7 @@ class HostedServer:
             log_config=None,
             log_level="warning",
             access_log=False,
+            ws="wsproto",  # httpx2[ws] brings it; uvicorn's 'websockets' protocol is deprecated
             timeout_graceful_shutdown=self.graceful_timeout,
         )
         self._server = uvicorn.Server(config)

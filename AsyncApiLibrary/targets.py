@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 import anyio
 
 from .apps import load_app, unwrap_app
+from .asgi_websocket import WebSocketASGITransport
 from .errors import UsageError
 from .httpclient import httpx
 from .lifespan import Lifespan
 from .server import HostedServer
 from .tracking import RequestTracker
-from .transport import StreamingASGITransport
 
 Mode = Literal["in-process", "server", "url"]
 MODES: tuple[str, ...] = ("in-process", "server", "url")
@@ -63,10 +63,15 @@ class Target:
         self.base_url = ""
         self.task_group: Any = None
         self._stack: contextlib.AsyncExitStack | None = None
-        self._asgi: StreamingASGITransport | None = None
+        self._asgi: WebSocketASGITransport | None = None
         self.lifespan: Lifespan | None = None
         self.contract: Any = None  # a Contract every exchange is checked against, if set
         self._urls: dict[str, httpx.URL] = {}
+
+    @property
+    def asgi(self) -> WebSocketASGITransport | None:
+        """The in-process transport (it also carries WebSocket sessions); None otherwise."""
+        return self._asgi
 
     @property
     def user_app(self) -> Any:
@@ -158,7 +163,7 @@ class Target:
                 )
                 await stack.enter_async_context(lifespan)
                 self.lifespan = lifespan
-                self._asgi = StreamingASGITransport(
+                self._asgi = WebSocketASGITransport(
                     lifespan.app,
                     buffer_size=opts.buffer_size,
                     disconnect_grace=opts.disconnect_grace,

@@ -32,9 +32,10 @@ NAME_COLOURS = ("#1f77b4", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"
 OTHER_COLOUR = "#7f7f7f"
 DONE_COLOUR = "#2ca02c"
 ERROR_COLOUR = "#d62728"
-MOMENT_COLOURS = {"disconnect": "#222222", "end": "#555555", "broke": "#b00020"}
+MOMENT_COLOURS = {"disconnect": "#222222", "end": "#555555", "broke": "#b00020",
+                  "sent": "#1565c0"}
 MOMENT_WORDS = {"disconnect": "test disconnected", "end": "server ended the stream",
-                "broke": "stream broke"}
+                "broke": "stream broke", "sent": "test sent a message"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class Mark:
 
 @dataclass(frozen=True)
 class Moment:
-    """A point in time that is not an item: ``disconnect``, ``end`` or ``broke``."""
+    """A point in time that is not an item: ``disconnect``, ``end``, ``broke`` or ``sent``
+    (a WebSocket message the test sent)."""
 
     offset_ms: float
     role: str

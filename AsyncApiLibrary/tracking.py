@@ -1,7 +1,7 @@
 """Server-side evidence of cleanup: an ASGI wrapper that knows when each request ended.
 
 The library wraps the app it serves (in-process or under its own uvicorn) in a
-:class:`RequestTracker`. A stream request carries the header ``x-asyncapi-request-id``;
+:class:`RequestTracker`. A stream request (or a WebSocket handshake) carries the header ``x-asyncapi-request-id``;
 the tracker records when the app call for it started and when it returned (after the
 stream generator's ``finally`` and the dependency teardowns). ``Expect Cleanup`` waits on
 that record.
@@ -69,10 +69,10 @@ class RequestTracker:
         return told
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        starter = Starter(f"{scope['method']} {scope['path']}")
+        starter = Starter(f"{_method(scope)} {scope['path']}")
         token = STARTER.set(starter)
         try:
             request_id = _request_id(scope)
@@ -87,7 +87,7 @@ class RequestTracker:
 
     async def _tracked(self, request_id: str, starter: Starter, scope: dict[str, Any],
                        receive: Any, send: Any) -> None:
-        record = RequestRecord(request_id, scope["method"], scope["path"], starter=starter)
+        record = RequestRecord(request_id, _method(scope), scope["path"], starter=starter)
         self.records[request_id] = record
         try:
             await self.app(scope, receive, send)
@@ -101,6 +101,10 @@ class RequestTracker:
         finally:
             record.ended_at = time.perf_counter()
             record.ended.set()
+
+
+def _method(scope: dict[str, Any]) -> str:
+    return scope.get("method", "WEBSOCKET")
 
 
 def _request_id(scope: dict[str, Any]) -> str | None:

@@ -22,7 +22,9 @@ from .streams import LiveStream
 HEAD_ROWS, TAIL_ROWS = 15, 8  # a long table shows these rows, and all of them folded away
 CONTENT_LIMIT = 100  # characters of an item's content in its row
 RAW_LIMIT = 2000  # characters of an item's raw data in its collapsed cell
-ROW_STYLES = {"done": "background:#e8f5e9", "error": "background:#fdecea"}
+ROW_STYLES = {"done": "background:#e8f5e9", "error": "background:#fdecea",
+              "sent": "background:#e3f2fd"}
+SENT_DRAWN = 5  # messages the test sent, drawn on the timeline (all are in the table)
 SYMBOLS = {"item": "●", "done": "◆", "error": "▲"}
 CELL = "style='padding:2px 8px;text-align:left'"
 FONT = "font-family:Helvetica,Arial,sans-serif"
@@ -39,12 +41,18 @@ def render(stream: LiveStream, masker: Masker, *,
     items = list(stream.transcript)  # once: the pump may still be adding to it
     marks = [timeline.Mark(item.index, item.offset_ms, masker.text(display_name(item)),
                            item_role(stream, item)) for item in items]
-    moments = stream_moments(stream)
+    sent = list(getattr(stream, "sent", ()))  # a WebSocket's messages from the test
+    moments = stream_moments(stream) + [timeline.Moment(item.offset_ms, "sent")
+                                        for item in sent[:SENT_DRAWN]]
     picture = timeline.svg(marks, moments) if marks or moments else ""
     figures = "".join(f"<li>{line}</li>" for line in headline(stream, masker))
     palette = timeline.colours(marks)
     cells = [row_cells(item, mark, palette, masker, content)
              for item, mark in zip(items, marks, strict=True)]
+    if sent:  # both directions, in the order they happened
+        rows = [(item.arrived, cell) for item, cell in zip(items, cells, strict=True)]
+        rows += [(item.arrived, sent_cells(item, masker)) for item in sent]
+        cells = [cell for _, cell in sorted(rows, key=lambda row: row[0])]
     more = ""
     if stream.arrived_count > len(items):
         more = (f"<p>Only the first {TRANSCRIPT_LIMIT} of {stream.arrived_count} items are "
@@ -192,6 +200,23 @@ def row_cells(item: StreamItem, mark: timeline.Mark, palette: dict[str, str],
     return start, raw
 
 
+def sent_cells(item: StreamItem, masker: Masker) -> tuple[str, str]:
+    """A row for a message the test sent on a WebSocket: marked as sent, in blue."""
+    data = masker.text(item.data)
+    shown = clip(data, CONTENT_LIMIT)
+    raw = ""
+    if len(data) > CONTENT_LIMIT:
+        raw = (f"<details><summary>raw</summary><code>{escape(clip(data, RAW_LIMIT))}</code>"
+               "</details>")
+    name = escape(masker.text(item.name or "message"))
+    start = (
+        f"<tr style='{ROW_STYLES['sent']}'><td {CELL}>sent {item.index}</td>"
+        f"<td {CELL}>{item.offset_ms:.1f}</td><td {CELL}>→ {name}</td>"
+        f"<td {CELL}><code>{escape(shown)}</code></td>"
+    )
+    return start, raw
+
+
 # -- the headline figures -------------------------------------------------------------------
 def ms(value: float) -> str:
     """A duration for a reader: ms under two seconds, else seconds."""
@@ -264,6 +289,8 @@ def end_event(stream: LiveStream) -> StreamItem | None:
 
 def connection_words(stream: LiveStream) -> str:
     """What became of the connection: the server ended it, it broke, the test disconnected."""
+    if hasattr(stream, "closed_words"):  # a WebSocket: who closed it, with which code
+        return stream.closed_words()
     ended = end_ms(stream)
     at = f" at {ms(ended)}" if ended is not None else ""
     if stream.error is not None:
@@ -279,6 +306,8 @@ def connection_words(stream: LiveStream) -> str:
 def ending(stream: LiveStream) -> str:
     """How the stream ended, in words: done event, error event, server ended, broke,
     test disconnected, refused, or still open (unmasked: the caller masks it)."""
+    if stream.state == "rejected" and hasattr(stream, "refused_words"):
+        return stream.refused_words()
     if stream.state == "rejected":
         status = stream.response.status_code if stream.response is not None else "no status"
         body = stream.rejected_body

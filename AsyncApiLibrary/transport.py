@@ -28,7 +28,7 @@ _FALLBACK_BODY = b"Internal Server Error"
 _STOP_WAIT = 1.0  # a task cancelled outright ends at its next await; this only bounds it
 
 
-class _AppCall:
+class AppCall:
     """What every app call has: its request, whose body the app reads once, and a scope
     that cancels the call."""
 
@@ -46,7 +46,7 @@ class _AppCall:
         """Called once the app call is over, however it ended."""
 
 
-class _Exchange(_AppCall):
+class _Exchange(AppCall):
     """The state of one request travelling through the app."""
 
     def __init__(self, request: httpx.Request, buffer_size: float) -> None:
@@ -117,7 +117,7 @@ class _Exchange(_AppCall):
                 return
 
 
-class _BufferedExchange(_AppCall):
+class _BufferedExchange(AppCall):
     """One request whose response is collected whole: plain lists, no memory stream. The
     caller reads status and parts once the call is over."""
 
@@ -220,7 +220,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         self.close_grace = close_grace
         self._loop: asyncio.AbstractEventLoop | None = None  # set while the transport is open
         # Every task the transport runs, with the exchange of the app call it runs, if any.
-        self._tasks: dict[asyncio.Task[None], _AppCall | None] = {}
+        self._tasks: dict[asyncio.Task[None], AppCall | None] = {}
         self.forced_cancellations = 0
 
     async def __aenter__(self) -> StreamingASGITransport:
@@ -263,7 +263,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         """Nothing to release here; app calls end in ``__aexit__``."""
 
     def _spawn(self, work: Coroutine[Any, Any, None],
-               exchange: _AppCall | None = None) -> asyncio.Task[None]:
+               exchange: AppCall | None = None) -> asyncio.Task[None]:
         """Run ``work`` in a task of its own, as a server runs each request.
 
         Plain asyncio tasks, as uvicorn's, rather than a task group: a task group cannot
@@ -346,7 +346,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                               content=b"".join(exchange.parts),
                               extensions={"http_version": b"HTTP/1.1"})
 
-    async def _run_app(self, exchange: _AppCall, scope: dict[str, Any]) -> None:
+    async def _run_app(self, exchange: AppCall, scope: dict[str, Any]) -> None:
         """One app call, cancellable through the exchange's scope."""
         with exchange.scope:
             try:

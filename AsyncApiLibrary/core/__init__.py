@@ -10,6 +10,7 @@ from .exchange import exchange, exchange_errors, gather, open_stream, open_strea
 from .leaks import ending_handlers, find_leftovers, mark_reported, settle_disconnects
 from .polling import poll_json_field, wait_until_up
 from .reading import count_until_done, read_all_until_done, read_until_done, wait_event
+from .sockets import open_socket
 
 __all__ = [
     "count_until_done",
@@ -20,6 +21,7 @@ __all__ = [
     "gather",
     "load_contract",
     "mark_reported",
+    "open_socket",
     "open_stream",
     "open_streams",
     "poll_json_field",

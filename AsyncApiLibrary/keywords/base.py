@@ -17,7 +17,7 @@ from ..context import LibraryContext
 from ..contract import request_problem, response_problem
 from ..conventions import DoneRule, ErrorRule
 from ..display import short
-from ..errors import ExpectationFailed, UsageError
+from ..errors import ExpectationFailed, StreamFailure, UsageError
 from ..items import StreamItem
 from ..results import ApiResponse
 from ..streams import LiveStream
@@ -42,6 +42,22 @@ class LibraryComponent:
         target = self.ctx.stream_target(stream)
         default = target.options.timeout if target is not None else self.ctx.settings.timeout
         return seconds(timeout, default)
+
+    def read_item(self, stream: LiveStream, timeout: timedelta | None) -> StreamItem:
+        """The stream's next item, under its read deadline; logged, and the transcript
+        with it once the stream ends or its done item was read."""
+        limit = self.stream_timeout(stream, timeout)
+        try:
+            item = self.run(stream.next_item, limit, deadline=limit)
+        except StreamFailure:
+            self.log_transcript(stream)
+            raise
+        logger.info(self.ctx.masker.text(
+            f"Read {item.summary()} at {item.offset_ms:.1f} ms from stream '{stream.name}'."
+        ))
+        if stream.done_item is item:
+            self.log_transcript(stream)
+        return item
 
     def stream_maker(self, client: str, request: Any, name: str, fmt: str, done: str | None,
                      error: str | None) -> Callable[[], LiveStream]:

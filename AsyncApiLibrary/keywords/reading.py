@@ -22,20 +22,6 @@ TAGS = ["streams", "reading"]
 class ReadingKeywords(LibraryComponent):
     """Read the next item, expect events in order, read to done or to an error event."""
 
-    def _read(self, stream: LiveStream, timeout: timedelta | None) -> StreamItem:
-        limit = self.stream_timeout(stream, timeout)
-        try:
-            item = self.run(stream.next_item, limit, deadline=limit)
-        except StreamFailure:
-            self.log_transcript(stream)
-            raise
-        logger.info(self.ctx.masker.text(
-            f"Read {item.summary()} at {item.offset_ms:.1f} ms from stream '{stream.name}'."
-        ))
-        if stream.done_item is item:
-            self.log_transcript(stream)
-        return item
-
     @keyword(tags=TAGS)
     def read_next_chunk(self, timeout: Duration | None = None,
                         stream: str | None = None) -> StreamItem:
@@ -50,7 +36,7 @@ class ReadingKeywords(LibraryComponent):
         | ${line} = | `Read Next Chunk` | timeout=2s |
         | Should Be Equal | ${line.json}[token] | Hello |
         """
-        return self._read(self.stream(stream), timeout)
+        return self.read_item(self.stream(stream), timeout)
 
     @keyword(tags=TAGS)
     def read_next_event(self, timeout: Duration | None = None,
@@ -70,7 +56,7 @@ class ReadingKeywords(LibraryComponent):
                 f"Stream '{chosen.name}' is read as raw chunks; start it with format=sse "
                 "or format=lines to read events."
             )
-        return self._read(chosen, timeout)
+        return self.read_item(chosen, timeout)
 
     @keyword(tags=TAGS)
     def expect_event(self, name: str, data: str | None = None,
@@ -83,7 +69,7 @@ class ReadingKeywords(LibraryComponent):
         | `Expect Event` | status | data=running |
         """
         chosen = self.stream(stream)
-        item = self._read(chosen, timeout)
+        item = self.read_item(chosen, timeout)
         if not matches_pattern(item, name) or (data is not None and item.data != data):
             wanted = f"'{name}'" + (f" with data {data!r}" if data is not None else "")
             raise ExpectationFailed(
@@ -108,7 +94,7 @@ class ReadingKeywords(LibraryComponent):
         chosen = self.stream(stream)
         items: list[StreamItem] = []
         for position, pattern in enumerate(names, start=1):
-            item = self._read(chosen, timeout)
+            item = self.read_item(chosen, timeout)
             items.append(item)
             if not matches_pattern(item, pattern):
                 raise ExpectationFailed(
@@ -186,7 +172,7 @@ class ReadingKeywords(LibraryComponent):
     def _read_for(self, chosen: LiveStream, timeout: Duration | None, goal: str) -> StreamItem:
         """The next item; a failure says what the reading was for (``goal``)."""
         try:
-            return self._read(chosen, timeout)
+            return self.read_item(chosen, timeout)
         except StreamFailure as exc:
             raise StreamFailure(f"Expected {goal}, but: {exc}") from None
         except DeadlineExceeded as exc:

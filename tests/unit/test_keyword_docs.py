@@ -4,9 +4,9 @@ import pytest
 from robot.libdoc import LibraryDocumentation
 
 LIBRARY = LibraryDocumentation("AsyncApiLibrary")
-COMMON = ("alias", "stream", "fake", "timeout", "response", "headers")
+COMMON = ("alias", "stream", "websocket", "fake", "timeout", "response", "headers")
 INTRO_SECTIONS = ("= Modes =", "= Streams =", "= Fakes =", "= Cleanup =", "= Timeouts =",
-                  "= Common arguments =", "= Secrets =", "= Errors =")
+                  "= Common arguments =", "= Secrets =", "= Errors =", "= WebSockets =")
 
 
 def test_intro_has_the_sections_and_describes_the_common_arguments():

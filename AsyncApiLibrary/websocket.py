@@ -1,0 +1,324 @@
+"""An open WebSocket, read by one pump task, as an HTTP stream is.
+
+A :class:`LiveSocket` is a :class:`~AsyncApiLibrary.streams.LiveStream` whose items are
+the server's messages: the pump stamps each arrival and hands it over through the same
+bounded buffer, so every reading keyword, the done and error conventions, the timing
+checks, the transcript and `Expect Cleanup` work on it unchanged. What it adds: the
+handshake (accepted, or refused with an HTTP status), messages sent by the test (kept
+for the transcript), and the close (its code and reason, from the server or the test).
+
+In process the session runs through the app's streaming ASGI transport
+(:mod:`~AsyncApiLibrary.asgi_websocket`); over a socket it is httpx2's WebSocket session
+on the client's own connection pool, hosted by a task that owns it from handshake to close.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from typing import Any
+
+import anyio
+
+from .arrivals import TRANSCRIPT_LIMIT, make_batch
+from .asgi_websocket import ABNORMAL, Event, Refusal
+from .display import short
+from .errors import ExpectationFailed, StreamFailure, UsageError
+from .httpclient import httpx
+from .items import StreamItem
+from .streams import DISCONNECT_WAIT, LiveStream
+
+MAX_MESSAGE = 16 * 1024 * 1024  # bytes a message received over a socket may have
+CLOSE_NAMES = {1000: "normal closure", 1001: "going away", 1002: "protocol error",
+               1003: "unsupported data", 1006: "connection dropped without a close frame",
+               1007: "invalid data", 1008: "policy violation", 1009: "message too big",
+               1011: "internal error", 1012: "service restart", 1013: "try again later"}
+
+
+def close_text(code: int | None, reason: str) -> str:
+    """A close code as a reader knows it: ``1011 (internal error) 'upstream failed'``."""
+    if code is None:
+        return "no close code"
+    name = CLOSE_NAMES.get(code)
+    text = f"{code}" + (f" ({name})" if name else "")
+    return text + (f" {reason!r}" if reason else "")
+
+
+def handshake_headers(subprotocols: list[str]) -> dict[str, str]:
+    """The headers that ask a server to upgrade the request to a WebSocket."""
+    headers = {"connection": "upgrade", "upgrade": "websocket",
+               "sec-websocket-version": "13",
+               "sec-websocket-key": base64.b64encode(os.urandom(16)).decode()}
+    if subprotocols:
+        headers["sec-websocket-protocol"] = ", ".join(subprotocols)
+    return headers
+
+
+class _InProcess:
+    """The client's end of a session with the app in this process."""
+
+    def __init__(self, transport: Any, call: Any) -> None:
+        self.transport = transport
+        self.call = call
+        self.subprotocol = call.subprotocol
+
+    async def receive(self) -> Event:
+        return await self.call.client_receive()
+
+    async def send(self, payload: str | bytes) -> None:
+        key = "text" if isinstance(payload, str) else "bytes"
+        self.call.client_send({"type": "websocket.receive", key: payload})
+
+    async def close(self, code: int, reason: str) -> None:
+        self.transport.leave_websocket(self.call, code, reason)
+
+
+class _Network:
+    """The client's end of a session over a socket: httpx2's WebSocket session."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.subprotocol = session.subprotocol
+
+    async def receive(self) -> Event:
+        from httpx2.websockets import WebSocketDisconnect, WebSocketNetworkError
+        from wsproto.events import BytesMessage, TextMessage
+
+        while True:
+            try:
+                event = await self.session.receive()
+            except WebSocketDisconnect as exc:
+                return ("close", exc.code, exc.reason or "")
+            except WebSocketNetworkError:
+                return ("close", ABNORMAL, "")
+            if isinstance(event, TextMessage):
+                return ("text", event.data, None)
+            if isinstance(event, BytesMessage):
+                return ("bytes", bytes(event.data), None)
+
+    async def send(self, payload: str | bytes) -> None:
+        if isinstance(payload, str):
+            await self.session.send_text(payload)
+        else:
+            await self.session.send_bytes(payload)
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.session.close(code, reason or None)
+
+
+class LiveSocket(LiveStream):
+    """One WebSocket session and the pump that reads the server's messages."""
+
+    def __init__(self, name: str, request: httpx.Request, *, subprotocols: list[str],
+                 **options: Any) -> None:
+        super().__init__(name, request, fmt="websocket", **options)
+        self.subprotocols = subprotocols
+        self.subprotocol: str | None = None
+        self.refusal: Refusal | None = None
+        self.sent: list[StreamItem] = []  # what the test sent, for the transcript
+        self.sent_count = 0
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.closed_by = ""  # "server" or "test", once closed
+        self._side: Any = None
+        self._host_done = anyio.Event()
+
+    @property
+    def label(self) -> str:
+        return f"'{self.name}' (WebSocket {self.request.url.path})"
+
+    # -- opening ----------------------------------------------------------------------
+    async def open_socket(self, client: httpx.AsyncClient, task_group: Any,
+                          transport: Any = None) -> None:
+        """Send the handshake; accepted, start the pump; refused, keep the refusal."""
+        self.sent_at = time.perf_counter()
+        try:
+            if transport is not None:
+                call = await transport.open_websocket(self.request, self.subprotocols)
+                self._host_done.set()  # nothing to host: the transport runs the app call
+                if call.refusal is not None:
+                    call.forget()
+                    self._refused(call.refusal)
+                    return
+                self._opened(_InProcess(transport, call))
+                task_group.start_soon(self._pump)
+            else:
+                await task_group.start(self._host, client)
+        except BaseException:
+            self.state = "failed"
+            self._host_done.set()
+            self._send.close()
+            raise
+
+    def _opened(self, side: Any) -> None:
+        self._side = side
+        self.subprotocol = side.subprotocol
+        self.state = "open"
+
+    def _refused(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        self.state = "rejected"
+        self.rejected_body = refusal.body.decode("utf-8", "replace")[:500]
+        self._send.close()
+        self._pump_done.set()
+
+    async def _host(self, client: httpx.AsyncClient, *, task_status: Any) -> None:
+        """Own the socket session from handshake to close; the pump runs inside it."""
+        from httpx2.websockets import AsyncWebSocketSession
+
+        try:
+            response = await client.send(self.request, stream=True)
+            try:
+                if response.status_code != 101:
+                    body = b""
+                    with anyio.move_on_after(DISCONNECT_WAIT):
+                        body = await response.aread()
+                    self._refused(Refusal(response.status_code, list(response.headers.raw),
+                                          body))
+                    task_status.started()
+                    return
+                session = AsyncWebSocketSession(
+                    response.extensions["network_stream"], max_message_size_bytes=MAX_MESSAGE,
+                    keepalive_ping_interval_seconds=None, response=response)
+                async with session:
+                    self._opened(_Network(session))
+                    task_status.started()
+                    await self._pump()
+            finally:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(DISCONNECT_WAIT):
+                    await response.aclose()
+        finally:
+            self._host_done.set()
+
+    # -- the pump -----------------------------------------------------------------------
+    async def _pump(self) -> None:
+        try:
+            with self._pump_scope:
+                try:
+                    async with self._send:
+                        await self._pump_messages()
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    pass
+                except Exception as exc:
+                    self.error = exc
+                    self.state = "failed"
+                    self.ended_at = time.perf_counter()
+        finally:
+            self._pump_done.set()
+
+    async def _pump_messages(self) -> None:
+        side = self._side
+        while True:
+            kind, value, reason = await side.receive()
+            now = time.perf_counter()  # arrival: before anything else
+            if kind == "close":
+                self.close_code, self.close_reason = value, reason
+                if self.state == "open":
+                    self.closed_by = "server"
+                    self.state = "ended"
+                    self.ended_at = now
+                return
+            batch = make_batch(self, [(kind, value)], now)
+            try:
+                self._send.send_nowait(batch)
+            except anyio.WouldBlock:
+                await self._send.send(batch)  # a slow reader: wait, as a full socket would
+
+    # -- sending ------------------------------------------------------------------------
+    async def send_message(self, payload: str | bytes, shown: str) -> StreamItem:
+        """Send one message; it goes into the transcript as sent (``shown`` is its text)."""
+        if self.state == "disconnected":
+            raise UsageError(
+                f"WebSocket {self.label} was disconnected by the test; nothing can be sent on it."
+            )
+        if self.state != "open" or self._side is None:
+            raise ExpectationFailed(
+                f"Could not send {short(shown, 60)} on WebSocket {self.label}: "
+                f"{self.closed_words()}."
+            )
+        now = time.perf_counter()
+        item = StreamItem(self.sent_count, "sent", shown, now, (now - self.sent_at) * 1000)
+        try:
+            await self._side.send(payload)
+        except Exception as exc:
+            raise StreamFailure(
+                f"Could not send {short(shown, 60)} on WebSocket {self.label}: the connection "
+                f"failed ({type(exc).__name__})."
+            ) from None
+        self.sent_count += 1
+        if len(self.sent) < TRANSCRIPT_LIMIT:
+            self.sent.append(item)
+        return item
+
+    # -- closing ------------------------------------------------------------------------
+    async def disconnect(self, code: int = 1000, reason: str = "") -> bool:
+        """Close from the client side with ``code``. False if the test had already."""
+        if self.state == "disconnected":
+            return False
+        was_live = self.state in ("open", "starting")
+        self.state = "disconnected"
+        self.disconnected_at = time.perf_counter()
+        if was_live:
+            self.close_code, self.close_reason, self.closed_by = code, reason, "test"
+        with anyio.CancelScope(shield=True):
+            if self._side is not None:
+                with anyio.move_on_after(DISCONNECT_WAIT):
+                    await self._side.close(code, reason)
+            self._pump_scope.cancel()
+            self._receive.close()
+            with anyio.move_on_after(DISCONNECT_WAIT):
+                await self._pump_done.wait()
+            with anyio.move_on_after(DISCONNECT_WAIT):
+                await self._host_done.wait()
+        return was_live
+
+    async def release(self) -> None:
+        """The library lets go: close the session from this side whatever its state
+        (the server's close ends reading, not the client's end of the session)."""
+        if self.state != "disconnected":
+            await self.disconnect()
+        self._receive.close()
+
+    def closed_words(self) -> str:
+        """How the socket was closed, in words (or that it is still open)."""
+        if self.state == "rejected":
+            return self.refused_words()
+        if self.error is not None:
+            return f"the connection failed: {type(self.error).__name__}: {self.error}"
+        if self.closed_by == "server":
+            if self.close_code == ABNORMAL:
+                return "the server dropped the connection without a close frame (code 1006)"
+            return f"the server closed it with code {close_text(self.close_code, self.close_reason)}"
+        if self.closed_by == "test":
+            return f"the test closed it with code {close_text(self.close_code, self.close_reason)}"
+        if self.state == "disconnected":
+            return "the test let go of it"
+        return "it is still open"
+
+    def refused_words(self) -> str:
+        status = self.refusal.status if self.refusal is not None else "no"
+        body = f": {self.rejected_body[:200]!r}" if self.rejected_body else ""
+        return f"the server refused the handshake with HTTP status {status}{body}"
+
+    # -- reading (what differs from a stream) ------------------------------------------------
+    def _check_readable(self) -> None:
+        if self.state == "disconnected":
+            raise UsageError(
+                f"WebSocket {self.label} was closed by the test; it cannot be read any more."
+            )
+        if self.state == "rejected":
+            raise StreamFailure(f"WebSocket {self.label} never opened: {self.refused_words()}.")
+
+    def _ended_error(self) -> StreamFailure:
+        count = self.arrived_count
+        return StreamFailure(
+            f"WebSocket {self.label} has nothing more to read: {self.closed_words()} after "
+            f"{count} message{'' if count == 1 else 's'} ({self.seen_so_far()})."
+        )
+
+    async def wait_closed(self, timeout: float) -> bool:
+        """Wait until the server has closed the socket (or it broke). True if it did."""
+        with anyio.move_on_after(timeout):
+            await self._pump_done.wait()
+        return self._pump_done.is_set() and self.state != "disconnected"
