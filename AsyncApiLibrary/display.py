@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 BODY_LOG = 2000  # characters of a body shown at DEBUG
@@ -17,3 +18,24 @@ def short(value: Any, limit: int = 120) -> str:
     """A value's text, quoted and cut to ``limit`` characters."""
     text = str(value)
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def json_text(value: Any, limit: int = 120) -> str:
+    """A JSON value as JSON shows it (``"text"``, ``3``, ``null``, ``{"a": [1]}``), cut to
+    ``limit`` characters; what JSON cannot hold is shown as its text."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def expected_text(value: Any, limit: int = 120) -> str:
+    """An expected value a test gave, as JSON: text that is JSON (``5``, ``true``) as that
+    value, other text as a JSON string."""
+    if isinstance(value, str):
+        try:
+            return json_text(json.loads(value), limit)
+        except ValueError:
+            pass
+    return json_text(value, limit)

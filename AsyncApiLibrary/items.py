@@ -74,6 +74,8 @@ class StreamItem:
         label = f"{self.kind} {self.index}"
         if self.kind == "event":
             label += f" '{self.event}'"
+        elif self.kind in ("message", "sent") and self.name:
+            label += f" '{self.name}'"
         return f"{label}: {short(self.data, 60)}"
 
     def __str__(self) -> str:

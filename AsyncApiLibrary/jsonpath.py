@@ -6,6 +6,7 @@ import dataclasses
 import json
 from typing import Any
 
+from .display import json_text
 from .errors import ExpectationFailed, UsageError
 
 
@@ -40,7 +41,7 @@ def _shape(value: Any) -> str:
         return f"an object with keys {keys}" if keys else "an empty object"
     if isinstance(value, list):
         return f"a list of {len(value)}"
-    return f"the value {value!r}"
+    return f"the value {json_text(value, 60)}"
 
 
 def same_value(actual: Any, expected: Any) -> bool:

@@ -10,6 +10,7 @@ from robot.api.deco import keyword
 
 from .. import core
 from ..arguments import Duration, build_request, seconds
+from ..display import expected_text, json_text
 from ..errors import ExpectationFailed
 from ..results import CleanupResult
 from .base import LibraryComponent
@@ -74,8 +75,9 @@ class CleanupKeywords(LibraryComponent):
                                 limit, pause, deadline=limit)
         if waited is None:
             raise ExpectationFailed(
-                f"JSON field '{field}' of GET {path} did not become {expected!r} within "
-                f"{limit:g} s; last value: {last!r}."
+                f"JSON field '{field}' of GET {path} did not become "
+                f"{expected_text(expected)} within {limit:g} s; last value: {json_text(last)}."
             )
-        logger.info(f"JSON field '{field}' of GET {path} was {expected!r} after {waited:.1f} ms.")
+        logger.info(f"JSON field '{field}' of GET {path} was {expected_text(expected)} after "
+                    f"{waited:.1f} ms.")
         return self.ctx.masker.guard(last)

@@ -7,7 +7,7 @@ from typing import Any
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from ..display import clip
+from ..display import clip, expected_text, json_text
 from ..errors import ExpectationFailed
 from ..jsonpath import lookup, same_value
 from ..masking import Masker
@@ -124,7 +124,8 @@ class ResponseKeywords(LibraryComponent):
         actual = lookup(_json_body(self.response(response)), field)  # the value, not guarded
         if not same_value(actual, expected):
             raise ExpectationFailed(
-                f"Expected JSON field '{field}' to be {expected!r}, got {actual!r}."
+                f"Expected JSON field '{field}' to be {expected_text(expected)}, got "
+                f"{json_text(actual)}."
             )
 
     @keyword(tags=TAGS)

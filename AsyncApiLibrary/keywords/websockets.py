@@ -344,6 +344,25 @@ class WebSocketKeywords(LibraryComponent):
         )
         self.log_transcript(socket)
 
+    @keyword("WebSocket Subprotocol Should Be", tags=TAGS)
+    def websocket_subprotocol_should_be(self, expected: str | None,
+                                        websocket: str | None = None) -> None:
+        """Fails unless the server chose the subprotocol ``expected`` (``${None}``: none).
+
+        Example:
+        | `Open WebSocket` | /ws/chat | subprotocols=${{["chat.v2", "chat.v1"]}} |
+        | `WebSocket Subprotocol Should Be` | chat.v1 |
+        """
+        socket = self.socket(websocket)
+        if socket.subprotocol != expected:
+            chosen = f"'{socket.subprotocol}'" if socket.subprotocol else "none"
+            wanted = f"'{expected}'" if expected is not None else "none"
+            offered = ", ".join(socket.subprotocols) or "none"
+            raise ExpectationFailed(
+                f"Expected the server to choose subprotocol {wanted} for WebSocket "
+                f"'{socket.name}', but it chose {chosen} (offered: {offered})."
+            )
+
     @keyword("WebSocket Should Be Open", tags=TAGS)
     def websocket_should_be_open(self, websocket: str | None = None) -> None:
         """Fails unless the WebSocket is still open: neither side has closed it.

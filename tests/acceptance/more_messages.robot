@@ -27,7 +27,7 @@ A Zero Bound For The First Chunk
 
 A Json Field That Never Settles
     Run Keyword And Expect Error
-    ...    EQUALS:JSON field 'active_streams' of GET /ops/stats did not become '5' within 0.1 s; last value: 0.
+    ...    EQUALS:JSON field 'active_streams' of GET /ops/stats did not become 5 within 0.1 s; last value: 0.
     ...    Wait Until Json Field Is    /ops/stats    active_streams    5    timeout=100ms
 
 A Zero Polling Interval

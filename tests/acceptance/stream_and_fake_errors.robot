@@ -239,7 +239,7 @@ Missing Json Field
 Json Field Mismatch
     Send Chat    hi
     Run Keyword And Expect Error
-    ...    EQUALS:Expected JSON field 'reply' to be 'Goodbye', got 'Echo: hi'.
+    ...    EQUALS:Expected JSON field 'reply' to be "Goodbye", got "Echo: hi".
     ...    Json Field Should Be    reply    Goodbye
 
 Both Json And Data

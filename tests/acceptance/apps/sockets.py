@@ -1,38 +1,81 @@
-"""WebSocket handlers with a shape to check: a chat over a fake upstream, closes with a
-code, refusals, a drop, and handlers that leak when the client leaves.
+"""WebSocket handlers with a shape to check: a chat over an upstream, closes with a code,
+refusals, a drop, and handlers that leak when the client leaves.
 
 ``/chat`` takes ``{"message": ..., "tokens": N}`` and answers with N ``token`` messages
 from the upstream's stream, then ``done``; the upstream call is closed in a ``finally``.
 ``/leaky-chat`` is the same handler without that ``finally``; ``/deaf`` swallows the
-client's disconnect and keeps waiting, so its handler never ends by itself.
+client's disconnect and keeps waiting, so its handler never ends by itself. ``/stats``
+tells what a service would expose: handlers running, upstream calls open, and the close
+code of the last client that left, so a suite can check cleanup by URL too.
+
+The upstream is :class:`TickingUpstream` (a token every 20 ms) unless a test installs a
+fake in place of :func:`get_upstream`.
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 import anyio
 from fastapi import Depends, FastAPI, WebSocket, WebSocketDisconnect
 
 app = FastAPI()
+STATS = {"handlers": 0, "open_upstreams": 0, "last_close_code": None}
+TOKEN = "s3cr3t-token"
+
+
+class _Call:
+    """One upstream stream call; counted open until closed."""
+
+    def __init__(self, prompt: str) -> None:
+        self.prompt = prompt
+        STATS["open_upstreams"] += 1
+        self.closed = False
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._tokens()
+
+    async def _tokens(self) -> AsyncIterator[str]:
+        for word in ["tick"] * 50:
+            await anyio.sleep(0.02)
+            yield word
+
+    async def aclose(self) -> None:
+        if not self.closed:
+            self.closed = True
+            STATS["open_upstreams"] -= 1
+
+
+class TickingUpstream:
+    def stream(self, prompt: str) -> _Call:
+        return _Call(prompt)
 
 
 def get_upstream() -> object:
-    """The upstream client; tests put a fake in its place."""
-    raise RuntimeError("no upstream is configured; install a fake")
+    """The upstream client; tests may put a fake in its place."""
+    return TickingUpstream()
 
 
 async def _chat(ws: WebSocket, upstream: object, close_upstream: bool) -> None:
-    await ws.accept(subprotocol="chat.v1" if "chat.v1" in ws.scope["subprotocols"] else None)
+    offered = ws.scope.get("subprotocols", [])
+    await ws.accept(subprotocol="chat.v1" if "chat.v1" in offered else None)
     while True:
         try:
             request = await ws.receive_json()
-        except WebSocketDisconnect:
+        except WebSocketDisconnect as gone:
+            STATS["last_close_code"] = gone.code
             return
         call = upstream.stream(prompt=request["message"])
         try:
+            sent = 0
             async for token in call:
                 await ws.send_json({"type": "token", "text": token})
-            await ws.send_json({"type": "done"})
-        except WebSocketDisconnect:
+                sent += 1
+                if sent == request.get("tokens", 2):
+                    break
+            await ws.send_json({"type": "done", "tokens": sent})
+        except WebSocketDisconnect as gone:
+            STATS["last_close_code"] = gone.code
             return
         finally:
             if close_upstream:
@@ -42,15 +85,23 @@ async def _chat(ws: WebSocket, upstream: object, close_upstream: bool) -> None:
 
 @app.websocket("/chat")
 async def chat(ws: WebSocket, upstream: object = Depends(get_upstream)) -> None:
-    if ws.headers.get("authorization") != "Bearer s3cr3t-token":
+    if ws.headers.get("authorization") != f"Bearer {TOKEN}":
         await ws.close(code=1008, reason="not authorized")
         return
-    await _chat(ws, upstream, close_upstream=True)
+    STATS["handlers"] += 1
+    try:
+        await _chat(ws, upstream, close_upstream=True)
+    finally:
+        STATS["handlers"] -= 1
 
 
 @app.websocket("/leaky-chat")
 async def leaky_chat(ws: WebSocket, upstream: object = Depends(get_upstream)) -> None:
-    await _chat(ws, upstream, close_upstream=False)
+    STATS["handlers"] += 1
+    try:
+        await _chat(ws, upstream, close_upstream=False)
+    finally:
+        STATS["handlers"] -= 1
 
 
 @app.websocket("/closes")
@@ -76,25 +127,32 @@ async def accepts_then_closes(ws: WebSocket) -> None:
 @app.websocket("/echo")
 async def echo(ws: WebSocket) -> None:
     await ws.accept()
-    try:
-        while True:
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            if message.get("bytes") is not None:
-                await ws.send_bytes(message["bytes"])
-            else:
-                await ws.send_text(message["text"])
-    except WebSocketDisconnect:
-        return
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            STATS["last_close_code"] = message.get("code")
+            return
+        if message.get("bytes") is not None:
+            await ws.send_bytes(message["bytes"])
+        else:
+            await ws.send_text(message["text"])
 
 
 @app.websocket("/deaf")
 async def deaf(ws: WebSocket) -> None:
-    await ws.accept()
-    await ws.send_json({"type": "ready"})
-    while True:
-        try:
-            await ws.receive_text()
-        except WebSocketDisconnect:
-            await anyio.sleep_forever()  # the bug: it never lets go of the socket
+    STATS["handlers"] += 1
+    try:
+        await ws.accept()
+        await ws.send_json({"type": "ready"})
+        while True:
+            try:
+                await ws.receive_text()
+            except WebSocketDisconnect:
+                await anyio.sleep_forever()  # the bug: it never lets go of the socket
+    finally:
+        STATS["handlers"] -= 1
+
+
+@app.get("/stats")
+async def stats() -> dict:
+    return STATS

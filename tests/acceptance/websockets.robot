@@ -1,0 +1,207 @@
+# robocop: off=LEN08
+*** Settings ***
+Documentation       WebSockets through the same keywords in every mode: the handshake, messages
+...                 in order, the close code each side sends, a disconnect mid-answer with its
+...                 cleanup observed, and a handler that leaks caught. ``MODE`` is in-process
+...                 (the default), server or url: in url mode the app runs in a uvicorn of its
+...                 own and cleanup is observed through what it exposes on ``/stats``.
+Library             Process
+Library             AsyncApiLibrary    timeout=2s
+Library             ../../suites/resources/SampleAppHooks.py
+Suite Setup         Start The App If It Runs On Its Own
+Suite Teardown      Stop The App If It Runs On Its Own
+Test Setup          Open The Socket App
+Test Teardown       Close All Clients
+Test Tags           websockets
+
+
+*** Variables ***
+${MODE}         in-process
+${APP}          tests.acceptance.apps.sockets:app
+&{AUTH}         Authorization=Bearer s3cr3t-token
+${URL}          ${EMPTY}
+
+
+*** Test Cases ***
+Messages Arrive In Order And The Done Message Ends The Answer
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "tokens": 3}
+    Expect Messages In Order    token    token    token    done
+    WebSocket Should Be Open
+
+A Disconnect Mid-Answer Is Followed By The Handler's Cleanup
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "tokens": 40}
+    Expect Message    token
+    Disconnect WebSocket    code=1001
+    The Handler Should Have Cleaned Up
+
+A Handler That Never Closes Its Upstream Is Caught
+    Open WebSocket    /leaky-chat
+    Send Json Message    {"message": "hi", "tokens": 40}
+    Expect Message    token
+    Disconnect WebSocket
+    Run Keyword And Expect Error
+    ...    GLOB:JSON field 'open_upstreams' of GET /stats did not become 0 within 1 s; last value: *.
+    ...    The Handler Should Have Cleaned Up
+
+The Client's Close Code Reaches The App
+    Open WebSocket    /echo
+    Send Text Message    hello
+    Expect Message    hello
+    Disconnect WebSocket    code=4001    reason=done here
+    Wait Until Json Field Is    /stats    last_close_code    4001
+
+A Close Before Accepting Refuses The Handshake With 403
+    ${status} =    WebSocket Should Be Refused    /chat    status=403
+    Should Be Equal As Integers    ${status}    403
+
+Opening A Refused WebSocket Fails With The Status
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected the server to accept WebSocket 'ws1' (WebSocket /chat), but the server refused the handshake with HTTP status 403.
+    ...    Open WebSocket    /chat    name=ws1
+
+Accepting And Then Closing Is Not A Refused Handshake
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected the server to refuse the WebSocket handshake of /accepts-then-closes, but it accepted it.
+    ...    WebSocket Should Be Refused    /accepts-then-closes
+
+The Server's Close Code And Reason Are Checked
+    Open WebSocket    /closes?code=4000&reason=upstream%20down    name=c
+    Expect Message    bye
+    ${code} =    Expect WebSocket Closed    code=4000    reason=upstream down
+    Should Be Equal As Integers    ${code}    4000
+
+A Different Close Code Fails With Both Codes
+    Open WebSocket    /closes?code=1000    name=c
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected the server to close WebSocket 'c' with code 1011, but the server closed it with code 1000 (normal closure).
+    ...    Expect WebSocket Closed    code=1011
+
+Reading After The Server Closed Names The Close Code
+    Open WebSocket    /closes?code=1011&reason=upstream%20failed    name=c
+    Expect Message    bye
+    Run Keyword And Expect Error
+    ...    EQUALS:WebSocket 'c' (WebSocket /closes) has nothing more to read: the server closed it with code 1011 (internal error) 'upstream failed' after 1 message (last 1 read: message 0: 'bye').
+    ...    Read Next Message
+
+A Handler That Fails After Accepting Drops The Connection
+    Open WebSocket    /drops    name=d
+    Expect Message    one
+    Expect WebSocket Closed    code=1006
+
+Sending After The Server Closed Fails With A Sentence
+    Open WebSocket    /closes    name=c
+    Expect WebSocket Closed
+    Run Keyword And Expect Error
+    ...    EQUALS:Could not send 'again' on WebSocket 'c' (WebSocket /closes): the server closed it with code 1000 (normal closure).
+    ...    Send Text Message    again
+
+A Read That Times Out Leaves The Socket Usable
+    Open WebSocket    /echo    name=e
+    Run Keyword And Expect Error
+    ...    EQUALS:No item arrived on stream 'e' (WebSocket /echo) within 0.05 s; the stream is still open (nothing was read yet).
+    ...    Read Next Message    timeout=50ms
+    Send Text Message    still here
+    Expect Message    still here
+
+Text, JSON And Binary Messages Round-Trip
+    Open WebSocket    /echo
+    Send Json Message    {"type": "ping", "n": 1}
+    Expect Message    ping    field=n    value=1
+    Send Binary Message    ${{b"\x00\x01\xff"}}
+    ${message} =    Read Next Message
+    Should Be Equal    ${message.raw}    ${{b"\x00\x01\xff"}}
+
+A Message With Another Field Value Fails With Both Values
+    Open WebSocket    /echo    name=e
+    Send Json Message    {"type": "ping", "n": 2}
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected message 'ping' on WebSocket 'e' to have n 1, got 2 (message 0 'ping': '{"type":"ping","n":2}').
+    ...    Expect Message    ping    field=n    value=1
+
+Messages Out Of Order Fail At The First Wrong One
+    Open WebSocket    /chat    headers=${AUTH}    name=w
+    Send Json Message    {"message": "hi", "tokens": 1}
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected message 2 of 3 on WebSocket 'w' to be 'token', got message 1 'done': '{"type":"done","tokens":1}' (order so far: token, done).
+    ...    Expect Messages In Order    token    token    done
+
+The Offered Subprotocol Is Chosen
+    Open WebSocket    /chat    headers=${AUTH}    subprotocols=${{["chat.v2", "chat.v1"]}}
+    WebSocket Subprotocol Should Be    chat.v1
+    Send Json Message    {"message": "hi", "tokens": 1}
+    ${items} =    Read Until Done
+    Length Should Be    ${items}    1
+
+A Subprotocol The Server Did Not Choose Fails With What Was Offered
+    Open WebSocket    /chat    headers=${AUTH}    subprotocols=${{["chat.v2"]}}    name=w
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected the server to choose subprotocol 'chat.v2' for WebSocket 'w', but it chose none (offered: chat.v2).
+    ...    WebSocket Subprotocol Should Be    chat.v2
+
+An Unknown WebSocket Name Fails With The Known Ones
+    Open WebSocket    /echo    name=e
+    Run Keyword And Expect Error
+    ...    EQUALS:No stream is named 'nope'; known streams: e.
+    ...    Read Next Message    websocket=nope
+
+A Client Cannot Send A Reserved Close Code
+    Open WebSocket    /echo
+    Run Keyword And Expect Error
+    ...    EQUALS:Close code 1006 cannot be sent by a client; use 1000, 1001, another code from 1007 to 1014, or 3000-4999.
+    ...    Disconnect WebSocket    code=1006
+
+A Handler That Ignores The Disconnect Is Caught
+    [Documentation]    Last in the suite: by URL, the handler it leaves behind runs until the
+    ...    app's process stops.
+    Open WebSocket    /deaf    name=d
+    Expect Message    ready
+    Disconnect WebSocket
+    IF    '${MODE}' == 'url'
+        Run Keyword And Expect Error
+        ...    GLOB:JSON field 'handlers' of GET /stats did not become 0 within 0.3 s; last value: 1.
+        ...    Wait Until Json Field Is    /stats    handlers    0    timeout=300ms
+    ELSE
+        Run Keyword And Expect Error
+        ...    EQUALS:The server was still handling 'd' (WebSocket /deaf) 0.30 s after the disconnect (0.3 s deadline); its stream did not finish cleaning up.
+        ...    Expect Cleanup    timeout=300ms
+    END
+
+
+*** Keywords ***
+Start The App If It Runs On Its Own
+    [Documentation]    In url mode: the app in a uvicorn process of its own.
+    IF    '${MODE}' != 'url'    RETURN
+    ${port} =    Free Loopback Port
+    ${python} =    Python Executable
+    Start Process    ${python}    -m    uvicorn    ${APP}    --host    127.0.0.1    --port    ${port}
+    ...    --ws    wsproto    --log-level    warning    cwd=${CURDIR}/../..    alias=socket-app
+    ...    stdout=${OUTPUT DIR}/socket-app.log    stderr=STDOUT
+    VAR    ${URL} =    http://127.0.0.1:${port}    scope=SUITE    # robocop: off=VAR05
+    Open Url    ${URL}    alias=probe
+    Wait Until Service Is Up    /stats    timeout=20s
+    Close All Clients
+
+Stop The App If It Runs On Its Own
+    [Documentation]    In url mode: stop the app's process.
+    IF    '${MODE}' == 'url'    Terminate Process    socket-app
+
+Open The Socket App
+    [Documentation]    The app in ``MODE``.
+    IF    '${MODE}' == 'url'
+        Open Url    ${URL}
+    ELSE
+        Open App    ${APP}    mode=${MODE}
+    END
+
+The Handler Should Have Cleaned Up
+    [Documentation]    In this process (or the library's uvicorn): the handler returned by
+    ...    itself and its fake upstream was closed. By URL: the app's own gauges are back to zero.
+    IF    '${MODE}' == 'url'
+        Wait Until Json Field Is    /stats    open_upstreams    0    timeout=1s
+        Wait Until Json Field Is    /stats    handlers    0    timeout=1s
+    ELSE
+        Expect Cleanup    timeout=1s
+        Wait Until Json Field Is    /stats    open_upstreams    0    timeout=1s
+    END
