@@ -31,6 +31,8 @@ RECENT = 5
 class LiveStream:
     """One streaming response and the pump that reads it."""
 
+    noun = "stream"  # what a sentence calls it
+
     def __init__(
         self,
         name: str,

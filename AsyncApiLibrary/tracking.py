@@ -104,7 +104,7 @@ class RequestTracker:
 
 
 def _method(scope: dict[str, Any]) -> str:
-    return scope.get("method", "WEBSOCKET")
+    return scope.get("method", "WebSocket")
 
 
 def _request_id(scope: dict[str, Any]) -> str | None:

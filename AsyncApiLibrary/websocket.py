@@ -110,6 +110,8 @@ class _Network:
 class LiveSocket(LiveStream):
     """One WebSocket session and the pump that reads the server's messages."""
 
+    noun = "WebSocket"
+
     def __init__(self, name: str, request: httpx.Request, *, subprotocols: list[str],
                  **options: Any) -> None:
         super().__init__(name, request, fmt="websocket", **options)

@@ -22,7 +22,7 @@ def find_leftovers(streams: Iterable[tuple[str, LiveStream]],
     made in the test (``installed_in_test``, ``opened_in_test``); clients carry a target.
     """
     streams = list(streams)
-    found = [f"stream '{name}' is still open" for name, stream in streams
+    found = [f"{stream.noun} '{name}' is still open" for name, stream in streams
              if stream.in_test and stream.state in ("open", "starting")]
     setup = {stream.request_id for _, stream in streams if not stream.in_test}
     found += [f"fake '{name}' is still installed" for name, entry in fakes

@@ -69,6 +69,17 @@ def test_strict_leak_check_fails_the_test(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["in-process", "server"])
+def test_strict_leak_check_blames_a_websocket_left_open_on_its_test_alone(tmp_path, mode):
+    done, result = run_robot(tmp_path, "websocket_leaks.robot", f"MODE:{mode}")
+    tests = by_name(result)
+    assert tests["Leaves A Deaf Handler Behind"].message == (
+        "Test 'Leaves A Deaf Handler Behind' left behind: WebSocket 'deaf' is still open; "
+        "the server is still handling WebSocket /deaf of client 'app1'.")
+    assert tests["Starts Clean"].status == "PASS", tests["Starts Clean"].message
+    assert done.returncode == 1, done.stdout
+
+
+@pytest.mark.parametrize("mode", ["in-process", "server"])
 def test_robot_timeout_cancels_in_flight_request_and_read(tmp_path, mode):
     extra = ("--exclude", "in-process-only") if mode == "server" else ()
     done, result = run_robot(tmp_path, "timeouts.robot", f"MODE:{mode}", options=extra)
