@@ -32,6 +32,8 @@ class LiveStream:
     """One streaming response and the pump that reads it."""
 
     noun = "stream"  # what a sentence calls it
+    ends_at_done = True  # nothing may follow its done or error item
+    reply_start = 0  # where the items of the current reply begin (a socket has many)
 
     def __init__(
         self,

@@ -39,7 +39,9 @@ def unread_violations(stream: LiveStream) -> str:
 
 def after_end(stream: LiveStream) -> str:
     """What arrived after the done or error event that was read, as a phrase ('' if
-    nothing did, or the end was not read)."""
+    nothing did, or the end was not read, or the stream goes on after it: a socket)."""
+    if not stream.ends_at_done:
+        return ""
     end = stream.error_item or stream.done_item
     extra = 0 if end is None else stream.arrived_count - 1 - end.index
     first = 0 if end is None else end.index + 1

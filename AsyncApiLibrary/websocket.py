@@ -111,6 +111,7 @@ class LiveSocket(LiveStream):
     """One WebSocket session and the pump that reads the server's messages."""
 
     noun = "WebSocket"
+    ends_at_done = False  # a done or error message ends one reply; the next may follow
 
     def __init__(self, name: str, request: httpx.Request, *, subprotocols: list[str],
                  **options: Any) -> None:
@@ -304,6 +305,21 @@ class LiveSocket(LiveStream):
         return f"the server refused the handshake with HTTP status {status}{body}"
 
     # -- reading (what differs from a stream) ------------------------------------------------
+    def _deliver(self, item: StreamItem) -> StreamItem:
+        """A message after a reply's done (or error) message begins the next reply; a done
+        right after an error still closes the reply that failed."""
+        if self.done_item is not None or self.error_item is not None:
+            if self.done_item is not None or not self.done.matches(item):
+                self.done_item = self.error_item = self.items_to_done = None
+                self.reply_start = self.delivered_count
+        self.delivered_count += 1
+        self.recent.append(item)
+        if self.done.matches(item):
+            self.done_item = item
+        elif self.error_rule.matches(item):
+            self.error_item = item
+        return item
+
     def _check_readable(self) -> None:
         if self.state == "disconnected":
             raise UsageError(

@@ -126,7 +126,8 @@ class LibraryComponent:
                 f"before this keyword, more than the {TRANSCRIPT_LIMIT} it keeps; use it "
                 "before reading them, and it reads the stream itself."
             )
-        before = [i for i in chosen.transcript[:chosen.delivered_count] if i is not chosen.done_item]
+        before = [i for i in chosen.transcript[chosen.reply_start:chosen.delivered_count]
+                  if i is not chosen.done_item]
         if chosen.done_item is None:
             limit = self.stream_timeout(chosen, timeout)
             try:
