@@ -324,6 +324,32 @@ CATALOGUE: tuple[Bug, ...] = (
             "A Streamed Completion Follows The OpenAI Chunk Format",
             "The Usage Chunk Counts What Was Streamed",
         )),
+    # -- the WebSocket chat (sample_app/ws_chat.py) -----------------------------------------
+    Bug("ws-no-finally-on-disconnect", "leak on disconnect",
+        "The WebSocket chat closes its upstream call after the reply, not in a finally: a "
+        "client leaving mid-answer leaves it open.", (
+            "Disconnect Mid-Answer Closes The Upstream And Ends The Handler",
+        )),
+    Bug("ws-handler-ignores-disconnect", "handler outlives its client",
+        "The WebSocket chat takes a client that left for one that may come back: its "
+        "heartbeat task and any answer run on, and the handler never returns.", (
+            "Disconnect Mid-Answer Closes The Upstream And Ends The Handler",
+            "Disconnect While Idle Ends The Handler",
+        )),
+    Bug("ws-wrong-close-code", "wrong status mapping",
+        "A model failing closes the WebSocket with 1000 (normal) instead of 1011 or 1013.", (
+            "An Upstream Failure Closes The Socket With Code 1011",
+        )),
+    Bug("ws-message-after-cancel", "events after the end",
+        "A cancel is acknowledged at once, but the answer stops only after its next token, "
+        "which is still sent after 'cancelled'.", (
+            "Cancel Stops Generation And Nothing Follows It",
+        )),
+    Bug("ws-accept-before-auth", "auth after streaming starts",
+        "The WebSocket chat accepts the socket before checking the token, then closes it "
+        "with 1008: the handshake succeeds.", (
+            "A Connection Without A Token Is Refused At The Handshake",
+        )),
 )
 
 BUGS: dict[str, str] = {bug.name: bug.text for bug in CATALOGUE}

@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.requests import HTTPConnection
 
 from .config import Settings
 from .llm import LLMClient
@@ -16,17 +17,19 @@ from .ops import Gauges
 T = TypeVar("T")
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+# These take an HTTPConnection, which FastAPI passes to HTTP and WebSocket routes alike.
+
+def get_settings(conn: HTTPConnection) -> Settings:
+    return conn.app.state.settings
 
 
-def get_gauges(request: Request) -> Gauges:
-    return request.app.state.gauges
+def get_gauges(conn: HTTPConnection) -> Gauges:
+    return conn.app.state.gauges
 
 
-def get_llm_client(request: Request) -> LLMClient:
+def get_llm_client(conn: HTTPConnection) -> LLMClient:
     """The upstream model client. Tests replace this dependency with a fake."""
-    return request.app.state.llm
+    return conn.app.state.llm
 
 
 def check_token(authorization: str | None, settings: Settings) -> str:

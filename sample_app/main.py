@@ -49,6 +49,7 @@ from .models import (
 from .openai_compat import add_openai_routes
 from .ops import Gauges
 from .upstream import UpstreamFailure, map_upstream_error, upstream_status
+from .ws_chat import add_ws_routes
 
 LIFECYCLE: list[str] = []
 _SHARED: dict[str, str] = {}  # only used by the 'shared-state' bug
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield line
 
     add_openai_routes(app, settings, _complete)
+    add_ws_routes(app)
 
     @app.post("/jobs", status_code=202)
     async def submit_job(body: JobRequest, request: Request,
