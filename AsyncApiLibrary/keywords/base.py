@@ -148,9 +148,12 @@ class LibraryComponent:
             )
         return response
 
-    def log_transcript(self, stream: LiveStream) -> None:
-        """The stream's transcript to the log, once (when it ends, fails or is disconnected)."""
-        if stream.logged:
+    def log_transcript(self, stream: LiveStream, now: bool = False) -> None:
+        """The stream's transcript to the log, once (when it ends, fails or is disconnected).
+
+        A socket's done message ends one reply, not the socket: its transcript waits for
+        the close, unless ``now``."""
+        if stream.logged or (not now and not stream.ends_at_done and stream.state == "open"):
             return
         stream.logged = True
         logger.info(transcript.render(stream, self.ctx.masker), html=True)

@@ -188,5 +188,5 @@ class StreamKeywords(LibraryComponent):
         """
         chosen = self.stream(stream)
         chosen.logged = False
-        self.log_transcript(chosen)
+        self.log_transcript(chosen, now=True)
 

@@ -29,6 +29,15 @@ Messages Arrive In Order And The Done Message Ends The Answer
     Expect Messages In Order    token    token    token    done
     WebSocket Should Be Open
 
+A Socket Carries One Reply After Another
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "tokens": 2}
+    ${first} =    Read Until Done
+    Send Json Message    {"message": "again", "tokens": 3}
+    ${second} =    Read Until Done
+    Length Should Be    ${first}    2
+    Length Should Be    ${second}    3
+
 A Disconnect Mid-Answer Is Followed By The Handler's Cleanup
     Open WebSocket    /chat    headers=${AUTH}
     Send Json Message    {"message": "hi", "tokens": 40}
