@@ -275,9 +275,8 @@ def legend_entries(marks: list[Mark], moments: list[Moment], palette: dict[str, 
         entries.append(("done", DONE_COLOUR, "done event"))
     if any(mark.role == "error" for mark in marks):
         entries.append(("error", ERROR_COLOUR, "error event"))
-    for moment in moments:
-        entries.append((moment.role, MOMENT_COLOURS.get(moment.role, "#555555"),
-                        MOMENT_WORDS.get(moment.role, moment.role)))
+    for role in dict.fromkeys(moment.role for moment in moments):  # each kind once
+        entries.append((role, MOMENT_COLOURS.get(role, "#555555"), MOMENT_WORDS.get(role, role)))
     return entries
 
 

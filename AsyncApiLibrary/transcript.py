@@ -59,7 +59,8 @@ def render(stream: LiveStream, masker: Masker, *,
                 f"listed and drawn.</p>")
     return (
         f"<div class='stream-transcript' style='{FONT}'>"
-        f"<b>Transcript of stream {escape(masker.text(stream.label))}</b>"
+        f"<b>Transcript of {'stream ' if stream.noun == 'stream' else ''}"
+        f"{escape(masker.text(stream.label))}</b>"
         "<div style='display:flex;flex-wrap:wrap;gap:8px 24px;align-items:flex-start;"
         f"margin:4px 0'>{picture}<ul style='flex:1 1 300px;margin:4px 0;padding-left:18px;"
         f"line-height:1.6'>{figures}</ul></div>{table(cells)}{more}</div>"

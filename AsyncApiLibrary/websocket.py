@@ -216,8 +216,8 @@ class LiveSocket(LiveStream):
             kind, value, reason = await side.receive()
             now = time.perf_counter()  # arrival: before anything else
             if kind == "close":
-                self.close_code, self.close_reason = value, reason
-                if self.state == "open":
+                if self.state == "open":  # not the end of a close the test made
+                    self.close_code, self.close_reason = value, reason
                     self.closed_by = "server"
                     self.state = "ended"
                     self.ended_at = now

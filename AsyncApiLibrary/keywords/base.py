@@ -53,7 +53,7 @@ class LibraryComponent:
             self.log_transcript(stream)
             raise
         logger.info(self.ctx.masker.text(
-            f"Read {item.summary()} at {item.offset_ms:.1f} ms from stream '{stream.name}'."
+            f"Read {item.summary()} at {item.offset_ms:.1f} ms from {stream.noun} '{stream.name}'."
         ))
         if stream.done_item is item:
             self.log_transcript(stream)

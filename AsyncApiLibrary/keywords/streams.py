@@ -161,7 +161,7 @@ class StreamKeywords(LibraryComponent):
             return
         was_open = self.run(chosen.disconnect, deadline=DISCONNECT_WAIT)
         logger.info(
-            f"Disconnected stream '{chosen.name}' after {chosen.delivered_count} items read"
+            f"Disconnected {chosen.noun} '{chosen.name}' after {chosen.delivered_count} items read"
             + ("." if was_open else " (the server had already finished it).")
         )
         self.log_transcript(chosen)
