@@ -126,7 +126,7 @@ The Socket Serves A Second Chat After The First
 
 A Token In The Query Is Accepted For Clients That Cannot Set Headers
     [Tags]    auth
-    Given Open WebSocket    /ws/chat    params=${{ {"token": "test-token"} }}    alias=anonymous
+    Given Open WebSocket    /ws/chat    params=${{ {"token": $TOKEN} }}    alias=anonymous
     When Send Json Message    {"type": "cancel"}
     Then Expect Message    error
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
+from robot.api.types import Secret
 
 from .. import core
 from ..arguments import Duration, build_request, json_value, seconds
@@ -17,6 +18,7 @@ from ..display import short
 from ..errors import ExpectationFailed, UsageError
 from ..items import StreamItem, matches_pattern
 from ..jsonpath import lookup
+from ..masking import secret_value
 from ..streams import DISCONNECT_WAIT
 from ..tracking import REQUEST_ID_HEADER
 from ..websocket import LiveSocket, close_text, handshake_headers
@@ -34,8 +36,8 @@ class WebSocketKeywords(LibraryComponent):
     def open_websocket(
         self,
         path: str,
-        headers: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
+        headers: dict[str, Secret | str] | None = None,
+        params: dict[str, Secret | str] | None = None,
         subprotocols: list[str] | None = None,
         name: str | None = None,
         timeout: Duration | None = None,
@@ -47,7 +49,7 @@ class WebSocketKeywords(LibraryComponent):
 
         | =Argument= | =Meaning= |
         | ``path`` | The WebSocket route, e.g. ``/ws/chat``, relative to the client's base URL (``http`` becomes ``ws``). |
-        | ``headers``, ``params`` | Handshake headers and query parameters (dictionaries); the client's own headers are sent too. |
+        | ``headers``, ``params`` | Handshake headers and query parameters (dictionaries); the client's own headers are sent too. A ``Secret`` value is sent as its text and masked in every log line. |
         | ``subprotocols`` | Subprotocols to offer, as a list; the one the server chose is logged. |
         | ``name`` | Name for the socket, default ``ws1``, ``ws2``...; it becomes the current stream, so stream keywords (`Expect Done Event`, `Read Until Done`, `Expect Cleanup`, `Largest Gap Should Be Below`) work on it too. |
         | ``timeout`` | Deadline for the handshake. |
@@ -87,8 +89,8 @@ class WebSocketKeywords(LibraryComponent):
         self,
         path: str,
         status: int | None = None,
-        headers: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
+        headers: dict[str, Secret | str] | None = None,
+        params: dict[str, Secret | str] | None = None,
         subprotocols: list[str] | None = None,
         timeout: Duration | None = None,
         alias: str | None = None,
@@ -137,8 +139,9 @@ class WebSocketKeywords(LibraryComponent):
         if existing is not None and existing.state == "open":
             raise UsageError(f"A stream or WebSocket named '{socket_name}' is already open; "
                              "disconnect it first.")
-        request = build_request(target, "GET", path, params=params,
-                                headers={**handshake_headers(offered), **(headers or {})})
+        request = build_request(target, "GET", path, params=self._plain(params, "query"),
+                                headers={**handshake_headers(offered),
+                                         **self._plain(headers, "header")})
         request_id = uuid.uuid4().hex
         request.headers[REQUEST_ID_HEADER] = request_id
         make_socket = partial(
@@ -151,6 +154,16 @@ class WebSocketKeywords(LibraryComponent):
         )
         limit = seconds(timeout, target.options.timeout)
         return self.run(core.open_socket, target, make_socket, limit, deadline=limit)
+
+    def _plain(self, values: dict[str, Any] | None, where: str) -> dict[str, Any]:
+        """Handshake headers or query parameters with each ``Secret`` unwrapped and its
+        value masked from then on (browsers send a WebSocket's token in the query)."""
+        plain = {}
+        for name, value in (values or {}).items():
+            if isinstance(value, Secret):
+                self.ctx.masker.add_given(value, f"A Secret {where} value")
+            plain[name] = secret_value(value)
+        return plain
 
     def socket(self, name: str | None) -> LiveSocket:
         chosen = self.ctx.streams.get(name)
