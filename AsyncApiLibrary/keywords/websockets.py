@@ -141,7 +141,7 @@ class WebSocketKeywords(LibraryComponent):
                              "disconnect it first.")
         request = build_request(target, "GET", path, params=self._plain(params, "query"),
                                 headers={**handshake_headers(offered),
-                                         **self._plain(headers, "header")})
+                                         **(self._plain(headers, "header") or {})})
         request_id = uuid.uuid4().hex
         request.headers[REQUEST_ID_HEADER] = request_id
         make_socket = partial(
@@ -155,9 +155,12 @@ class WebSocketKeywords(LibraryComponent):
         limit = seconds(timeout, target.options.timeout)
         return self.run(core.open_socket, target, make_socket, limit, deadline=limit)
 
-    def _plain(self, values: dict[str, Any] | None, where: str) -> dict[str, Any]:
+    def _plain(self, values: dict[str, Any] | None, where: str) -> dict[str, Any] | None:
         """Handshake headers or query parameters with each ``Secret`` unwrapped and its
-        value masked from then on (browsers send a WebSocket's token in the query)."""
+        value masked from then on (browsers send a WebSocket's token in the query).
+        None stays None: empty parameters would replace a query written in the path."""
+        if values is None:
+            return None
         plain = {}
         for name, value in (values or {}).items():
             if isinstance(value, Secret):
