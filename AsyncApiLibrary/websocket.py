@@ -126,6 +126,9 @@ class LiveSocket(LiveStream):
         self.closed_by = ""  # "server" or "test", once closed
         self._side: Any = None
         self._host_done = anyio.Event()
+        self.last_sent: StreamItem | None = None  # the test's latest message
+        self.answer_first: StreamItem | None = None  # the first message after it
+        self.answered = anyio.Event()  # set when that first message arrives
 
     @property
     def label(self) -> str:
@@ -223,6 +226,9 @@ class LiveSocket(LiveStream):
                     self.ended_at = now
                 return
             batch = make_batch(self, [(kind, value)], now)
+            if self.answer_first is None and self.last_sent is not None:
+                self.answer_first = batch[0]
+                self.answered.set()
             try:
                 self._send.send_nowait(batch)
             except anyio.WouldBlock:
@@ -242,6 +248,7 @@ class LiveSocket(LiveStream):
             )
         now = time.perf_counter()
         item = StreamItem(self.sent_count, "sent", shown, now, (now - self.sent_at) * 1000)
+        self.last_sent, self.answer_first, self.answered = item, None, anyio.Event()
         try:
             await self._side.send(payload)
         except Exception as exc:

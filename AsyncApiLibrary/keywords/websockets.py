@@ -294,6 +294,42 @@ class WebSocketKeywords(LibraryComponent):
                 ))
         return items
 
+    @keyword(tags=[*TAGS, "timing"])
+    def first_message_should_arrive_within(self, bound: Duration,
+                                           websocket: str | None = None) -> float:
+        """Fails unless a message arrived within ``bound`` of the test's latest sent message.
+
+        The time to the first answer of a chat: from sending the message to the first
+        message that arrived after it (read or not). Waits up to ``bound`` for it. Returns
+        the time in milliseconds. For the time from the handshake, use
+        `First Chunk Should Arrive Within`.
+
+        Example:
+        | `Send Json Message` | {"type": "chat", "message": "hi"} |
+        | `First Message Should Arrive Within` | 500ms |
+        """
+        socket = self.socket(websocket)
+        sent = socket.last_sent
+        if sent is None:
+            raise UsageError(
+                f"Nothing was sent on WebSocket '{socket.name}' yet; send a message first, or "
+                "use 'First Chunk Should Arrive Within' for the time from the handshake."
+            )
+        limit = seconds(bound, 1.0, "Bound")
+        self.run(core.wait_event, socket.answered, limit, deadline=limit)
+        first = socket.answer_first
+        took = None if first is None else (first.arrived - sent.arrived) * 1000
+        if took is None or took > limit * 1000:
+            shown = "nothing arrived" if took is None else f"the first took {took:.1f} ms"
+            raise ExpectationFailed(self.ctx.masker.text(
+                f"Expected a message on WebSocket '{socket.name}' within {limit * 1000:g} ms "
+                f"of sending {short(sent.data, 60)}, but {shown}."
+            ))
+        logger.info(self.ctx.masker.text(
+            f"First message on WebSocket '{socket.name}' {took:.1f} ms after sending "
+            f"{short(sent.data, 60)} ({first.summary()}), bound {limit * 1000:g} ms."))
+        return took
+
     # -- closing --------------------------------------------------------------------------
     @keyword("Expect WebSocket Closed", tags=TAGS)
     def expect_websocket_closed(self, code: int | None = None, reason: str | None = None,

@@ -38,6 +38,19 @@ A Socket Carries One Reply After Another
     Length Should Be    ${first}    2
     Length Should Be    ${second}    3
 
+The First Answer To A Sent Message Is Timed From The Send
+    Open WebSocket    /echo
+    Send Text Message    hello
+    ${took} =    First Message Should Arrive Within    2s
+    Should Be True    ${took} >= 0
+
+An Answer That Does Not Come Fails The Time To First Message
+    Open WebSocket    /silent    name=w
+    Send Json Message    {"message": "hi"}
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected a message on WebSocket 'w' within 50 ms of sending '{"message":"hi"}', but nothing arrived.
+    ...    First Message Should Arrive Within    50ms
+
 A Disconnect Mid-Answer Is Followed By The Handler's Cleanup
     Open WebSocket    /chat    headers=${AUTH}
     Send Json Message    {"message": "hi", "tokens": 40}

@@ -14,6 +14,8 @@ fake in place of :func:`get_upstream`.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -136,6 +138,51 @@ async def echo(ws: WebSocket) -> None:
             await ws.send_bytes(message["bytes"])
         else:
             await ws.send_text(message["text"])
+
+
+@app.websocket("/blocking")
+async def blocking(ws: WebSocket) -> None:
+    """Answers each message after a blocking sleep: the loop stops for everyone."""
+    await ws.accept()
+    try:
+        while True:
+            seconds = float(await ws.receive_text())
+            time.sleep(seconds)  # noqa: ASYNC251  (the bug: a blocking call in a handler)
+            await ws.send_text("slept")
+    except WebSocketDisconnect:
+        return
+
+
+FORGOTTEN: set[asyncio.Task] = set()
+
+
+@app.websocket("/forgets-task")
+async def forgets_task(ws: WebSocket) -> None:
+    """Starts a task per message and never ends it: it outlives the handler."""
+    await ws.accept()
+    try:
+        while True:
+            await ws.receive_text()
+            task = asyncio.get_running_loop().create_task(_poll_forever())
+            FORGOTTEN.add(task)  # the bug: kept, never cancelled
+            await ws.send_text("started")
+    except WebSocketDisconnect:
+        return
+
+
+async def _poll_forever() -> None:
+    await anyio.sleep_forever()  # stands for a poller nobody stops
+
+
+@app.websocket("/silent")
+async def silent(ws: WebSocket) -> None:
+    """Reads what the client sends and never answers."""
+    await ws.accept()
+    try:
+        while True:
+            await ws.receive_text()
+    except WebSocketDisconnect:
+        return
 
 
 @app.websocket("/deaf")
