@@ -70,7 +70,7 @@ class AsyncApiLibrary:
     | ``detectors`` | `Event Loop Should Not Have Been Blocked Longer Than` |
     | ``timing`` | `First Chunk Should Arrive Within`, `Largest Gap Should Be Below` |
     | ``cleanup`` | `Disconnect Client` (a ``streams`` keyword), `Expect Cleanup`, `Wait Until Json Field Is` |
-    | ``websockets`` | `Open WebSocket`, `WebSocket Should Be Refused`, `Send Json Message`, `Send Text Message`, `Send Binary Message`, `Read Next Message`, `Expect Message`, `Expect Messages In Order`, `Expect WebSocket Closed`, `Disconnect WebSocket`, `WebSocket Should Be Open`, `WebSocket Subprotocol Should Be` |
+    | ``websockets`` | `Open WebSocket`, `WebSocket Should Be Refused`, `Send Json Message`, `Send Text Message`, `Send Binary Message`, `Read Next Message`, `Expect Message`, `Expect Messages In Order`, `Expect WebSocket Closed`, `Disconnect WebSocket`, `WebSocket Should Be Open`, `WebSocket Subprotocol Should Be`, `First Message Should Arrive Within` |
     | ``fakes``, ``scripts``, ``checks`` | `Install Fake Upstream`, `Start Fake OpenAI Server`, `Fake Streams Tokens`, `Fake Should Have Been Awaited Once` and the rest |
 
     = Modes =
