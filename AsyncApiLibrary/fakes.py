@@ -19,6 +19,7 @@ import anyio.lowlevel
 from .errors import UsageError
 from .httpclient import httpx
 from .script import FAKE_URL, Script, ScriptBook
+from .tasks import STARTER
 
 
 class FakeCall:
@@ -33,6 +34,7 @@ class FakeCall:
         self.number_of_method = 1 + sum(c.method == method for c in fake.calls)
         self.script = fake.book.for_call(method, self.number_of_method, self.number)
         self.called_at = time.perf_counter()
+        self.starter = STARTER.get()  # the request that made the call, when tracked
         self.awaited = 0
         self.iterated = False
         self.tokens_sent = 0
@@ -198,12 +200,16 @@ class FakeUpstream:
                 await self.called.wait()
         return len(self.calls) >= count
 
-    async def wait_closed(self, timeout: float) -> list[FakeCall]:
-        """Wait until no streamed call is left open; return the calls still open."""
+    async def wait_closed(self, timeout: float, starter: Any = None) -> list[FakeCall]:
+        """Wait until no streamed call is left open; return the calls still open.
+
+        With ``starter`` (a request's): only the calls that request made count, so the
+        cleanup of one stream does not wait for another stream's calls."""
+        mine = [c for c in self.open_streams if starter is None or c.starter is starter]
         with anyio.move_on_after(timeout):
-            for made in list(self.open_streams):
+            for made in mine:
                 await made.closed.wait()
-        return [c for c in self.open_streams if c.closed_at is None]
+        return [c for c in mine if c.closed_at is None]
 
     def reset(self) -> None:
         self.calls.clear()

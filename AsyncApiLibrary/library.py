@@ -32,6 +32,7 @@ from .keywords.requests import RequestKeywords
 from .keywords.responses import ResponseKeywords
 from .keywords.streams import StreamKeywords
 from .keywords.timing import TimingKeywords
+from .keywords.websocket_reading import WebSocketReadingKeywords
 from .keywords.websockets import WebSocketKeywords
 from .listener import LeakListener
 from .masking import masked_failures
@@ -42,7 +43,7 @@ COMPONENTS = (ConnectionKeywords, RequestKeywords, ConcurrencyKeywords, Response
               ReadingKeywords, TimingKeywords, LlmKeywords, ContractKeywords, CleanupKeywords,
               DetectorKeywords,
               FakeKeywords, FakeScriptKeywords, FakeCheckKeywords, HttpFakeKeywords,
-              WebSocketKeywords)
+              WebSocketKeywords, WebSocketReadingKeywords)
 
 
 class AsyncApiLibrary:

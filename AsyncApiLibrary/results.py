@@ -67,11 +67,22 @@ class ApiResponse:
         return f"{shown} (stream '{self.stream}')" if self.streamed else shown
 
     def _refuse_body(self) -> None:
-        if self.streamed:
+        """A stream's body is read item by item; a stream that was refused (not 2xx) had
+        its whole body read when it opened, so checks on it read that."""
+        if not self.streamed:
+            return
+        if 200 <= self.status_code < 300:
             raise UsageError(
                 f"The response of {self.described()} is a stream; read its body with "
                 "'Read Next Event', 'Read Next Chunk' or 'Read Until Done'."
             )
+        try:
+            self.raw.content  # noqa: B018  (read when the stream was refused)
+        except httpx.ResponseNotRead:
+            raise UsageError(
+                f"The body of {self.described()} (status {self.status_code}, not a stream) "
+                "did not arrive within 5 s of its headers."
+            ) from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.raw, name)

@@ -59,7 +59,7 @@ async def wait_for_cleanup(
     leftover: list[str] = []
     for fake in fakes:
         remaining = max(deadline - time.perf_counter(), 0.0)
-        still_open = await fake.wait_closed(remaining)
+        still_open = await fake.wait_closed(remaining, record.starter)
         leftover += [f"{call.describe()} on fake '{fake.fake_name}'" for call in still_open]
     if leftover:
         raise ExpectationFailed(

@@ -22,6 +22,7 @@ from ..items import StreamItem
 from ..results import ApiResponse
 from ..streams import LiveStream
 from ..tracking import REQUEST_ID_HEADER
+from ..websocket import LiveSocket
 
 
 class LibraryComponent:
@@ -36,6 +37,16 @@ class LibraryComponent:
 
     def stream(self, name: str | None) -> LiveStream:
         return self.ctx.streams.get(name)
+
+    def websocket(self, name: str | None) -> LiveSocket:
+        """The WebSocket called ``name``, or the current stream if it is one."""
+        chosen = self.ctx.streams.get(name)
+        if not isinstance(chosen, LiveSocket):
+            raise UsageError(
+                f"'{chosen.name}' is an HTTP stream, not a WebSocket; name the WebSocket "
+                "with websocket=NAME."
+            )
+        return chosen
 
     def stream_timeout(self, stream: LiveStream, timeout: timedelta | None) -> float:
         """The read deadline: ``timeout``, else the stream's client's, else the library's."""

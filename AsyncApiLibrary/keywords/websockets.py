@@ -1,4 +1,4 @@
-"""Keywords for WebSockets: open, send, read message by message, expect the close, leave."""
+"""Keywords that open a WebSocket, send on it, and check its handshake and state."""
 
 from __future__ import annotations
 
@@ -16,20 +16,17 @@ from ..arguments import Duration, build_request, json_value, seconds
 from ..conventions import DoneRule, ErrorRule
 from ..display import short
 from ..errors import ExpectationFailed, UsageError
-from ..items import StreamItem, matches_pattern
-from ..jsonpath import lookup
 from ..masking import secret_value
 from ..streams import DISCONNECT_WAIT
 from ..tracking import REQUEST_ID_HEADER
-from ..websocket import LiveSocket, close_text, handshake_headers
+from ..websocket import LiveSocket, handshake_headers
 from .base import LibraryComponent
 
 TAGS = ["websockets"]
-_MISSING = object()
 
 
 class WebSocketKeywords(LibraryComponent):
-    """Open a WebSocket, send messages, read and expect them, expect the close, disconnect."""
+    """Open a WebSocket, send messages on it, check its handshake and state, disconnect it."""
 
     # -- opening --------------------------------------------------------------------------
     @keyword("Open WebSocket", tags=TAGS)
@@ -168,15 +165,6 @@ class WebSocketKeywords(LibraryComponent):
             plain[name] = secret_value(value)
         return plain
 
-    def socket(self, name: str | None) -> LiveSocket:
-        chosen = self.ctx.streams.get(name)
-        if not isinstance(chosen, LiveSocket):
-            raise UsageError(
-                f"'{chosen.name}' is an HTTP stream, not a WebSocket; name the WebSocket "
-                "with websocket=NAME."
-            )
-        return chosen
-
     # -- sending --------------------------------------------------------------------------
     @keyword(tags=TAGS)
     def send_text_message(self, text: str, websocket: str | None = None) -> None:
@@ -185,7 +173,7 @@ class WebSocketKeywords(LibraryComponent):
         Example:
         | `Send Text Message` | hello |
         """
-        self._send(self.socket(websocket), str(text), str(text))
+        self._send(self.websocket(websocket), str(text), str(text))
 
     @keyword(tags=TAGS)
     def send_json_message(self, value: Any, websocket: str | None = None) -> None:
@@ -203,7 +191,7 @@ class WebSocketKeywords(LibraryComponent):
             text = json.dumps(body, allow_nan=False, separators=(",", ":"))
         except (TypeError, ValueError) as exc:
             raise UsageError(f"The message cannot be sent as JSON: {exc}.") from None
-        self._send(self.socket(websocket), text, text)
+        self._send(self.websocket(websocket), text, text)
 
     @keyword(tags=TAGS)
     def send_binary_message(self, data: bytes, websocket: str | None = None) -> None:
@@ -213,188 +201,12 @@ class WebSocketKeywords(LibraryComponent):
         | `Send Binary Message` | ${bytes} |
         """
         payload = bytes(data)
-        self._send(self.socket(websocket), payload, f"<{len(payload)} bytes>")
+        self._send(self.websocket(websocket), payload, f"<{len(payload)} bytes>")
 
     def _send(self, socket: LiveSocket, payload: str | bytes, shown: str) -> None:
         self.run(socket.send_message, payload, shown, deadline=DISCONNECT_WAIT)
         logger.info(self.ctx.masker.text(
             f"Sent {short(shown, 200)} on WebSocket '{socket.name}'."))
-
-    # -- reading --------------------------------------------------------------------------
-    @keyword(tags=TAGS)
-    def read_next_message(self, timeout: Duration | None = None,
-                          websocket: str | None = None) -> StreamItem:
-        """Returns the next message the server sent: ``${m.data}``, ``${m.json}``, ``${m.name}``.
-
-        ``name`` is a JSON message's ``type`` (or ``event``) field. Fails if nothing
-        arrives within ``timeout``; the socket stays open and can be read again. Fails
-        if the server closed the socket, naming the close code and the last messages.
-
-        Example:
-        | ${message} = | `Read Next Message` | timeout=2s |
-        | Should Be Equal | ${message.json}[type] | token |
-        """
-        return self.read_item(self.socket(websocket), timeout)
-
-    @keyword(tags=TAGS)
-    def expect_message(self, name: str, field: str | None = None, value: Any = _MISSING,
-                       timeout: Duration | None = None,
-                       websocket: str | None = None) -> StreamItem:
-        """Reads the next message; fails unless its name matches ``name`` (and ``field`` is ``value``).
-
-        ``name`` is a glob pattern (``tok*``) or ``regexp:...`` matched against the
-        message's ``type`` or ``event`` field (or its text, for a message that is not a
-        JSON object). ``field`` is a JSON path in the message (``usage.tokens``) and
-        ``value`` what it must equal, as JSON (``3`` is a number, ``"3"`` a string).
-
-        Example:
-        | `Expect Message` | token | field=text | value="Hello" |
-        """
-        socket = self.socket(websocket)
-        item = self.read_item(socket, timeout)
-        wanted = f"'{name}'"
-        if matches_pattern(item, name) and field is None:
-            return item
-        if matches_pattern(item, name):
-            expected = json_value(value) if value is not _MISSING else _MISSING
-            got = lookup(item.json, field)
-            if expected is _MISSING or got == expected:
-                return item
-            raise ExpectationFailed(self.ctx.masker.text(
-                f"Expected message {wanted} on WebSocket '{socket.name}' to have {field} "
-                f"{json.dumps(expected)}, got {json.dumps(got)} ({item.summary()})."
-            ))
-        raise ExpectationFailed(self.ctx.masker.text(
-            f"Expected message {wanted} on WebSocket '{socket.name}', got {item.summary()}."
-        ))
-
-    @keyword(tags=TAGS)
-    def expect_messages_in_order(self, *names: str, timeout: Duration | None = None,
-                                 websocket: str | None = None) -> list[StreamItem]:
-        """Reads one message per expected name and fails at the first that does not match.
-
-        ``names`` are glob patterns or ``regexp:...`` as in `Expect Message`. Returns the
-        messages read.
-
-        Example:
-        | `Expect Messages In Order` | token | token | done |
-        """
-        if not names:
-            raise UsageError("Give at least one expected message name.")
-        socket = self.socket(websocket)
-        items: list[StreamItem] = []
-        for position, pattern in enumerate(names, start=1):
-            item = self.read_item(socket, timeout)
-            items.append(item)
-            if not matches_pattern(item, pattern):
-                raise ExpectationFailed(self.ctx.masker.text(
-                    f"Expected message {position} of {len(names)} on WebSocket "
-                    f"'{socket.name}' to be '{pattern}', got {item.summary()} (order so far: "
-                    f"{', '.join(i.name or short(i.data, 20) for i in items)})."
-                ))
-        return items
-
-    @keyword(tags=[*TAGS, "timing"])
-    def first_message_should_arrive_within(self, bound: Duration,
-                                           websocket: str | None = None) -> float:
-        """Fails unless a message arrived within ``bound`` of the test's latest sent message.
-
-        The time to the first answer of a chat: from sending the message to the first
-        message that arrived after it (read or not). Waits up to ``bound`` for it. Returns
-        the time in milliseconds. For the time from the handshake, use
-        `First Chunk Should Arrive Within`.
-
-        Example:
-        | `Send Json Message` | {"type": "chat", "message": "hi"} |
-        | `First Message Should Arrive Within` | 500ms |
-        """
-        socket = self.socket(websocket)
-        sent = socket.last_sent
-        if sent is None:
-            raise UsageError(
-                f"Nothing was sent on WebSocket '{socket.name}' yet; send a message first, or "
-                "use 'First Chunk Should Arrive Within' for the time from the handshake."
-            )
-        limit = seconds(bound, 1.0, "Bound")
-        self.run(core.wait_event, socket.answered, limit, deadline=limit)
-        first = socket.answer_first
-        took = None if first is None else (first.arrived - sent.arrived) * 1000
-        if took is None or took > limit * 1000:
-            shown = "nothing arrived" if took is None else f"the first took {took:.1f} ms"
-            raise ExpectationFailed(self.ctx.masker.text(
-                f"Expected a message on WebSocket '{socket.name}' within {limit * 1000:g} ms "
-                f"of sending {short(sent.data, 60)}, but {shown}."
-            ))
-        logger.info(self.ctx.masker.text(
-            f"First message on WebSocket '{socket.name}' {took:.1f} ms after sending "
-            f"{short(sent.data, 60)} ({first.summary()}), bound {limit * 1000:g} ms."))
-        return took
-
-    # -- closing --------------------------------------------------------------------------
-    @keyword("Expect WebSocket Closed", tags=TAGS)
-    def expect_websocket_closed(self, code: int | None = None, reason: str | None = None,
-                                timeout: Duration | None = None,
-                                websocket: str | None = None) -> int:
-        """Waits until the server closes the WebSocket; fails unless it does so within ``timeout`` with ``code`` (and ``reason``).
-
-        Messages not read yet do not count against it (they stay in the transcript).
-        A connection the server dropped without a close frame reads as code 1006.
-        Returns the close code.
-
-        Example:
-        | `Expect WebSocket Closed` | code=1011 |
-        """
-        socket = self.socket(websocket)
-        if socket.state == "disconnected":
-            raise UsageError(f"WebSocket '{socket.name}' was closed by the test; the server "
-                             "can no longer close it.")
-        limit = seconds(timeout, 1.0)
-        closed = self.run(socket.wait_closed, limit, deadline=limit)
-        self.log_transcript(socket)
-        if not closed:
-            raise ExpectationFailed(
-                f"Expected the server to close WebSocket '{socket.name}' within {limit:g} s, "
-                f"but it was still open ({socket.seen_so_far()})."
-            )
-        got = close_text(socket.close_code, socket.close_reason)
-        if socket.error is not None or (code is not None and socket.close_code != code) or (
-                reason is not None and socket.close_reason != reason):
-            wanted = f"code {code}" if code is not None else "a close"
-            wanted += f" and reason {reason!r}" if reason is not None else ""
-            raise ExpectationFailed(self.ctx.masker.text(
-                f"Expected the server to close WebSocket '{socket.name}' with {wanted}, but "
-                f"{socket.closed_words()}."
-            ))
-        logger.info(self.ctx.masker.text(
-            f"The server closed WebSocket '{socket.name}' with code {got}."))
-        return socket.close_code
-
-    @keyword("Disconnect WebSocket", tags=TAGS)
-    def disconnect_websocket(self, code: int = 1000, reason: str = "",
-                             websocket: str | None = None) -> None:
-        """Closes the WebSocket from the client side with ``code`` and ``reason``.
-
-        The app receives ``websocket.disconnect`` with that code; use `Expect Cleanup`
-        to check its handler finished. Calling it again does nothing.
-
-        Example:
-        | `Disconnect WebSocket` | code=1001 |
-        | `Expect Cleanup` |
-        """
-        if not 1000 <= code <= 4999 or code in (1004, 1005, 1006, 1015):
-            raise UsageError(f"Close code {code} cannot be sent by a client; use 1000, 1001, "
-                             "another code from 1007 to 1014, or 3000-4999.")
-        socket = self.socket(websocket)
-        if socket.state == "disconnected":
-            logger.info(f"WebSocket '{socket.name}' was already closed by the test.")
-            return
-        was_open = self.run(socket.disconnect, code, reason, deadline=DISCONNECT_WAIT * 3)
-        logger.info(
-            f"Closed WebSocket '{socket.name}' with code {close_text(code, reason)} after "
-            f"{socket.delivered_count} messages read"
-            + ("." if was_open else " (the server had already closed it).")
-        )
-        self.log_transcript(socket)
 
     @keyword("WebSocket Subprotocol Should Be", tags=TAGS)
     def websocket_subprotocol_should_be(self, expected: str | None,
@@ -405,7 +217,7 @@ class WebSocketKeywords(LibraryComponent):
         | `Open WebSocket` | /ws/chat | subprotocols=${{["chat.v2", "chat.v1"]}} |
         | `WebSocket Subprotocol Should Be` | chat.v1 |
         """
-        socket = self.socket(websocket)
+        socket = self.websocket(websocket)
         if socket.subprotocol != expected:
             chosen = f"'{socket.subprotocol}'" if socket.subprotocol else "none"
             wanted = f"'{expected}'" if expected is not None else "none"
@@ -422,7 +234,7 @@ class WebSocketKeywords(LibraryComponent):
         Example:
         | `WebSocket Should Be Open` |
         """
-        socket = self.socket(websocket)
+        socket = self.websocket(websocket)
         if socket.state != "open":
             raise ExpectationFailed(
                 f"Expected WebSocket '{socket.name}' to be open, but {socket.closed_words()}."

@@ -50,6 +50,18 @@ Body Checks On A Stream's Response Say To Read The Stream
     ...    Get Json Field    reply
     [Teardown]    Disconnect All Streams
 
+A Refused Stream's Error Body Is Checked Like Any Response
+    [Documentation]    A stream route that answers 401 or 422 sends an error body, not a
+    ...    stream: the response checks read it.
+    Start Stream    POST    /chat/stream    json={"message": ""}
+    Status Should Be    422
+    Json Field Should Be    detail.0.loc.1    message
+    Response Should Contain    message
+    Start Stream    POST    /chat/stream    json={"message": "hi"}    headers={"Authorization": "Bearer wrong-token"}
+    Status Should Be    401
+    ${detail} =    Get Json Field    detail
+    Should Not Be Empty    ${detail}
+
 A Response Prints As Its Status And Request
     ${response} =    Send Chat    hello
     Should Be Equal    ${{ str($response) }}    200 OK from POST /chat

@@ -272,3 +272,20 @@ Unknown Mode
     Run Keyword And Expect Error
     ...    EQUALS:ValueError: Argument 'mode' got value 'cloud' that cannot be converted to 'in-process' or 'server'.
     ...    Open App    sample_app.main:app    alias=other    mode=cloud
+
+The Cleanup Of One Stream Does Not Wait For Another Stream's Upstream Call
+    [Documentation]    Two streams on one fake; the second is still inside its upstream call
+    ...    when the first is disconnected: the first's cleanup counts its own calls only.
+    Open App    sample_app.main:create_long_deadline_app()    alias=patient    token=test-token
+    Install Fake Upstream    sample_app.deps:get_llm_client
+    Fake Streams Tokens    a    b
+    Fake Waits For Release
+    Start Chat Stream    hi    name=first
+    Expect Event    start    stream=first
+    Start Chat Stream    hi    name=second
+    Expect Event    start    stream=second
+    Wait Until Fake Is Called    count=2
+    Disconnect Client    stream=first
+    Expect Cleanup    stream=first    timeout=500ms
+    Disconnect Client    stream=second
+    Expect Cleanup    stream=second    timeout=500ms
