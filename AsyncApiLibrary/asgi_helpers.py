@@ -30,6 +30,11 @@ class HostedFake:
     def base_url(self) -> str:
         return self._server.base_url
 
+    def open_connections(self) -> int:
+        """Connections the server still holds (a pooled keep-alive one counts)."""
+        server = self._server.uvicorn
+        return len(server.server_state.connections) if server is not None else 0
+
     async def __aenter__(self) -> Any:
         await self._server.__aenter__()
         return self

@@ -56,11 +56,6 @@ class FakeHttpUpstream(HostedFake):
         super().__init__(fake, name=name, title="fake HTTP upstream")
         self.routes: list[Route] = []
 
-    def open_connections(self) -> int:
-        """Connections the server still holds (a pooled keep-alive one counts)."""
-        server = self._server.uvicorn
-        return len(server.server_state.connections) if server is not None else 0
-
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             await lifespan(receive, send)

@@ -10,6 +10,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from ..arguments import Duration, json_value, seconds
+from ..asgi_helpers import HostedFake
 from ..context import InstalledFake
 from ..errors import ExpectationFailed, UsageError
 from ..fakes import FakeUpstream
@@ -23,12 +24,14 @@ TAGS = ["fakes", "http upstream"]
 class HttpFakeKeywords(LibraryComponent):
     """A fake upstream service on loopback: routes, what they answer, what they received."""
 
-    def _server(self, name: str) -> FakeHttpUpstream:
+    def _server(self, name: str, kind: type = FakeHttpUpstream) -> Any:
         installed = self.ctx.fakes.get(name)
         server = getattr(installed.closer, "manager", None) if installed.closer else None
-        if not isinstance(server, FakeHttpUpstream):
-            raise UsageError(f"Fake '{name}' is not a fake HTTP upstream; start one with "
-                             "'Start Fake Http Upstream'.")
+        if not isinstance(server, kind):
+            what = ("a fake server; start one with 'Start Fake Http Upstream' or 'Start Fake "
+                    "OpenAI Server'") if kind is HostedFake else (
+                    "a fake HTTP upstream; start one with 'Start Fake Http Upstream'")
+            raise UsageError(f"Fake '{name}' is not {what}.")
         return server
 
     @keyword(tags=TAGS)
@@ -85,15 +88,16 @@ class HttpFakeKeywords(LibraryComponent):
                                                    fake: str = "http") -> None:
         """Fails unless every connection the service opened to the fake upstream is closed.
 
-        Waits up to ``timeout``; ``fake`` is the fake HTTP upstream's name. Call it after the service's shutdown (`Close Client`): a
-        pooled connection the service never closed, or one it left checked out after an
-        error, is still open then.
+        Waits up to ``timeout``; ``fake`` is the name of the fake HTTP upstream or fake
+        OpenAI server. Call it after the service's shutdown (`Close Client`): a pooled
+        connection the service never closed, or one it left checked out after an error,
+        is still open then.
 
         Example:
         | `Close Client` | gateway |
         | `Fake Upstream Connections Should Be Closed` |
         """
-        server = self._server(fake)
+        server = self._server(fake, HostedFake)
         limit = seconds(timeout, 1.0)
         left = self.run(_connections_after, server, limit, deadline=limit)
         if left:
@@ -127,7 +131,7 @@ class HttpFakeKeywords(LibraryComponent):
             )
 
 
-async def _connections_after(server: FakeHttpUpstream, limit: float) -> int:
+async def _connections_after(server: HostedFake, limit: float) -> int:
     """The server's connection count once it is 0, or at ``limit``. uvicorn signals no
     event when a connection closes, so its count is looked at every 10 ms until then."""
     with anyio.move_on_after(limit):
