@@ -8,8 +8,8 @@ handshake (accepted, or refused with an HTTP status), messages sent by the test 
 for the transcript), and the close (its code and reason, from the server or the test).
 
 In process the session runs through the app's streaming ASGI transport
-(:mod:`~AsyncApiLibrary.asgi_websocket`); over a socket it is httpx2's WebSocket session
-on the client's own connection pool, hosted by a task that owns it from handshake to close.
+(:mod:`~AsyncApiLibrary.asgi_websocket`); over a socket httpx2 upgrades a connection of
+the client's own pool and the pump reads its frames (:mod:`~AsyncApiLibrary.ws_network`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from .errors import ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
 from .items import StreamItem
 from .streams import DISCONNECT_WAIT, LiveStream
+from .ws_network import NetworkSide
 
-MAX_MESSAGE = 16 * 1024 * 1024  # bytes a message received over a socket may have
 CLOSE_NAMES = {1000: "normal closure", 1001: "going away", 1002: "protocol error",
                1003: "unsupported data", 1006: "connection dropped without a close frame",
                1007: "invalid data", 1008: "policy violation", 1009: "message too big",
@@ -74,39 +74,6 @@ class _InProcess:
         self.transport.leave_websocket(self.call, code, reason)
 
 
-class _Network:
-    """The client's end of a session over a socket: httpx2's WebSocket session."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.subprotocol = session.subprotocol
-
-    async def receive(self) -> Event:
-        from httpx2.websockets import WebSocketDisconnect, WebSocketNetworkError
-        from wsproto.events import BytesMessage, TextMessage
-
-        while True:
-            try:
-                event = await self.session.receive()
-            except WebSocketDisconnect as exc:
-                return ("close", exc.code, exc.reason or "")
-            except WebSocketNetworkError:
-                return ("close", ABNORMAL, "")
-            if isinstance(event, TextMessage):
-                return ("text", event.data, None)
-            if isinstance(event, BytesMessage):
-                return ("bytes", bytes(event.data), None)
-
-    async def send(self, payload: str | bytes) -> None:
-        if isinstance(payload, str):
-            await self.session.send_text(payload)
-        else:
-            await self.session.send_bytes(payload)
-
-    async def close(self, code: int, reason: str) -> None:
-        await self.session.close(code, reason or None)
-
-
 class LiveSocket(LiveStream):
     """One WebSocket session and the pump that reads the server's messages."""
 
@@ -125,7 +92,6 @@ class LiveSocket(LiveStream):
         self.close_reason = ""
         self.closed_by = ""  # "server" or "test", once closed
         self._side: Any = None
-        self._host_done = anyio.Event()
         self.last_sent: StreamItem | None = None  # the test's latest message
         self.answer_first: StreamItem | None = None  # the first message after it
         self.answered = anyio.Event()  # set when that first message arrives
@@ -142,20 +108,39 @@ class LiveSocket(LiveStream):
         try:
             if transport is not None:
                 call = await transport.open_websocket(self.request, self.subprotocols)
-                self._host_done.set()  # nothing to host: the transport runs the app call
                 if call.refusal is not None:
                     call.forget()
                     self._refused(call.refusal)
                     return
                 self._opened(_InProcess(transport, call))
-                task_group.start_soon(self._pump)
             else:
-                await task_group.start(self._host, client)
+                response = await client.send(self.request, stream=True)
+                if not await self._upgraded(response):
+                    return
+            task_group.start_soon(self._pump)
         except BaseException:
             self.state = "failed"
-            self._host_done.set()
             self._send.close()
             raise
+
+    async def _upgraded(self, response: httpx.Response) -> bool:
+        """Over a socket: True once the server switched protocols (101); otherwise the
+        refusal with the body the server sent instead is kept."""
+        try:
+            if response.status_code == 101:
+                self._opened(NetworkSide(response))
+                return True
+            body = b""
+            with anyio.move_on_after(DISCONNECT_WAIT):
+                body = await response.aread()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
+            raise
+        with anyio.CancelScope(shield=True):
+            await response.aclose()
+        self._refused(Refusal(response.status_code, list(response.headers.raw), body))
+        return False
 
     def _opened(self, side: Any) -> None:
         self._side = side
@@ -168,34 +153,6 @@ class LiveSocket(LiveStream):
         self.rejected_body = refusal.body.decode("utf-8", "replace")[:500]
         self._send.close()
         self._pump_done.set()
-
-    async def _host(self, client: httpx.AsyncClient, *, task_status: Any) -> None:
-        """Own the socket session from handshake to close; the pump runs inside it."""
-        from httpx2.websockets import AsyncWebSocketSession
-
-        try:
-            response = await client.send(self.request, stream=True)
-            try:
-                if response.status_code != 101:
-                    body = b""
-                    with anyio.move_on_after(DISCONNECT_WAIT):
-                        body = await response.aread()
-                    self._refused(Refusal(response.status_code, list(response.headers.raw),
-                                          body))
-                    task_status.started()
-                    return
-                session = AsyncWebSocketSession(
-                    response.extensions["network_stream"], max_message_size_bytes=MAX_MESSAGE,
-                    keepalive_ping_interval_seconds=None, response=response)
-                async with session:
-                    self._opened(_Network(session))
-                    task_status.started()
-                    await self._pump()
-            finally:
-                with anyio.CancelScope(shield=True), anyio.move_on_after(DISCONNECT_WAIT):
-                    await response.aclose()
-        finally:
-            self._host_done.set()
 
     # -- the pump -----------------------------------------------------------------------
     async def _pump(self) -> None:
@@ -279,8 +236,6 @@ class LiveSocket(LiveStream):
             self._receive.close()
             with anyio.move_on_after(DISCONNECT_WAIT):
                 await self._pump_done.wait()
-            with anyio.move_on_after(DISCONNECT_WAIT):
-                await self._host_done.wait()
         return was_live
 
     async def release(self) -> None:
