@@ -154,32 +154,33 @@ class LiveStream:
             self._pump_done.set()
 
     async def _pump(self) -> None:
-        decoder: Any = {"sse": SseDecoder, "lines": LineDecoder}.get(self.fmt, RawDecoder)()
+        """Read until the end, a failure (kept for the next read) or a disconnect."""
         try:
-            await self._pump_items(decoder)
+            with self._pump_scope:
+                try:
+                    async with self._send:
+                        await self._pump_items()
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    pass
+                except Exception as exc:
+                    self.error = exc
+                    self.state = "failed"
+                    self.ended_at = time.perf_counter()
         finally:
             self._pump_done.set()  # however it ended, cancelled included
 
-    async def _pump_items(self, decoder: Any) -> None:
-        with self._pump_scope:
-            try:
-                async with self._send:
-                    async for piece in self._pieces():
-                        now = time.perf_counter()  # arrival: before decoding
-                        batch = make_batch(self, decoder.feed(piece), now)
-                        if batch:
-                            await self._hand_over(batch)
-                    batch = make_batch(self, decoder.flush(), time.perf_counter())
-                    if batch:
-                        await self._send.send(batch)
-                self.state = "ended"
-                self.ended_at = time.perf_counter()
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                pass
-            except Exception as exc:
-                self.error = exc
-                self.state = "failed"
-                self.ended_at = time.perf_counter()
+    async def _pump_items(self) -> None:
+        decoder: Any = {"sse": SseDecoder, "lines": LineDecoder}.get(self.fmt, RawDecoder)()
+        async for piece in self._pieces():
+            now = time.perf_counter()  # arrival: before decoding
+            batch = make_batch(self, decoder.feed(piece), now)
+            if batch:
+                await self._hand_over(batch)
+        batch = make_batch(self, decoder.flush(), time.perf_counter())
+        if batch:
+            await self._send.send(batch)
+        self.state = "ended"
+        self.ended_at = time.perf_counter()
 
     def _pieces(self) -> Any:
         """The body as it arrives: uncompressed parts as they are, skipping httpx's decoder

@@ -81,8 +81,8 @@ class LiveSocket(LiveStream):
     ends_at_done = False  # a done or error message ends one reply; the next may follow
 
     def __init__(self, name: str, request: httpx.Request, *, subprotocols: list[str],
-                 **options: Any) -> None:
-        super().__init__(name, request, fmt="websocket", **options)
+                 fmt: str = "websocket", **options: Any) -> None:
+        super().__init__(name, request, fmt=fmt, **options)
         self.subprotocols = subprotocols
         self.subprotocol: str | None = None
         self.refusal: Refusal | None = None
@@ -155,22 +155,7 @@ class LiveSocket(LiveStream):
         self._pump_done.set()
 
     # -- the pump -----------------------------------------------------------------------
-    async def _pump(self) -> None:
-        try:
-            with self._pump_scope:
-                try:
-                    async with self._send:
-                        await self._pump_messages()
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                    pass
-                except Exception as exc:
-                    self.error = exc
-                    self.state = "failed"
-                    self.ended_at = time.perf_counter()
-        finally:
-            self._pump_done.set()
-
-    async def _pump_messages(self) -> None:
+    async def _pump_items(self) -> None:
         side = self._side
         while True:
             kind, value, reason = await side.receive()

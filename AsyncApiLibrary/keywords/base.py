@@ -71,18 +71,21 @@ class LibraryComponent:
         return item
 
     def stream_maker(self, client: str, request: Any, name: str, fmt: str, done: str | None,
-                     error: str | None) -> Callable[[], LiveStream]:
-        """What builds a stream on the loop: its request tagged for the server side, and
-        its conventions (its own, else its client's, else the library's)."""
+                     error: str | None, kind: type[LiveStream] = LiveStream,
+                     **extra: Any) -> Callable[[], LiveStream]:
+        """What builds a stream (or a ``kind`` of one, with ``extra`` arguments) on the
+        loop: its request tagged for the server side, and its conventions (its own, else
+        its client's, else the library's)."""
         ctx = self.ctx
         existing = ctx.streams.find(name)
         if existing is not None and existing.state == "open":
-            raise UsageError(f"A stream named '{name}' is already open; disconnect it first.")
+            raise UsageError(f"A {existing.noun} named '{name}' is already open; disconnect "
+                             "it first.")
         target = ctx.target(client)
         request_id = uuid.uuid4().hex
         request.headers[REQUEST_ID_HEADER] = request_id
         return partial(
-            LiveStream, name, request, fmt=fmt,
+            kind, name, request, fmt=fmt, **extra,
             done=DoneRule.parse(done) if done is not None else target.options.done or ctx.settings.done,
             error_rule=(ErrorRule.parse(error) if error is not None
                         else target.options.error or ctx.settings.error),

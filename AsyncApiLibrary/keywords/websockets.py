@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
-from functools import partial
 from typing import Any
 
 from robot.api import logger
@@ -13,12 +11,10 @@ from robot.api.types import Secret
 
 from .. import core
 from ..arguments import Duration, build_request, json_value, seconds
-from ..conventions import DoneRule, ErrorRule
 from ..display import short
 from ..errors import ExpectationFailed, UsageError
 from ..masking import secret_value
 from ..streams import DISCONNECT_WAIT
-from ..tracking import REQUEST_ID_HEADER
 from ..websocket import LiveSocket, handshake_headers
 from .base import LibraryComponent
 
@@ -132,23 +128,11 @@ class WebSocketKeywords(LibraryComponent):
         target = ctx.target(client)
         offered = [str(p) for p in subprotocols] if subprotocols else []
         socket_name = name or ctx.next_name("ws")
-        existing = ctx.streams.find(socket_name)
-        if existing is not None and existing.state == "open":
-            raise UsageError(f"A stream or WebSocket named '{socket_name}' is already open; "
-                             "disconnect it first.")
         request = build_request(target, "GET", path, params=self._plain(params, "query"),
                                 headers={**handshake_headers(offered),
                                          **(self._plain(headers, "header") or {})})
-        request_id = uuid.uuid4().hex
-        request.headers[REQUEST_ID_HEADER] = request_id
-        make_socket = partial(
-            LiveSocket, socket_name, request, subprotocols=offered,
-            done=DoneRule.parse(done) if done is not None else target.options.done or ctx.settings.done,
-            error_rule=(ErrorRule.parse(error) if error is not None
-                        else target.options.error or ctx.settings.error),
-            buffer_size=target.options.buffer_size, request_id=request_id, client=client,
-            in_test=ctx.in_test,
-        )
+        make_socket = self.stream_maker(client, request, socket_name, "websocket", done, error,
+                                        kind=LiveSocket, subprotocols=offered)
         limit = seconds(timeout, target.options.timeout)
         return self.run(core.open_socket, target, make_socket, limit, deadline=limit)
 
