@@ -168,6 +168,12 @@ An Unknown WebSocket Name Fails With The Known Ones
     ...    EQUALS:No stream is named 'nope'; known streams: e.
     ...    Read Next Message    websocket=nope
 
+Opening A Second Socket Under An Open One's Name Fails
+    Open WebSocket    /echo    name=e
+    Run Keyword And Expect Error
+    ...    EQUALS:A WebSocket named 'e' is already open; disconnect it first.
+    ...    Open WebSocket    /echo    name=e
+
 A Client Cannot Send A Reserved Close Code
     Open WebSocket    /echo
     Run Keyword And Expect Error
