@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .masking import mask, mask_body
+
 BODY_LOG = 2000  # characters of a body shown at DEBUG
 
 
 def clip(content: bytes, limit: int = BODY_LOG) -> str:
-    """A body as text for a message: decoded, quoted, and cut at ``limit`` characters."""
-    text = content.decode("utf-8", "replace")
+    """A body as text for a message: decoded, masked, quoted, and cut at ``limit``
+    characters. Masked before it is cut: a credential cut in half is no longer one the
+    masker knows, and its first half would show."""
+    text = mask_body(content.decode("utf-8", "replace"))
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def short(value: Any, limit: int = 120) -> str:
-    """A value's text, quoted and cut to ``limit`` characters."""
-    text = str(value)
+    """A value's text, masked, quoted and cut to ``limit`` characters (masked first, as
+    in `clip`)."""
+    text = mask(str(value))
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 

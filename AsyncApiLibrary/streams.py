@@ -17,6 +17,7 @@ import anyio
 from .arrivals import RawDecoder, make_batch
 from .contract import item_checker, response_problem
 from .conventions import DoneRule, ErrorRule
+from .display import short
 from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
 from .items import StreamItem
@@ -26,6 +27,7 @@ from .verdicts import end_word, violation
 
 DISCONNECT_WAIT = 5.0  # seconds a disconnect waits for the pump to stop, and for the close
 RECENT = 5
+REFUSAL_KEPT = 4000  # characters of a refusal's body kept (masked, then cut, when shown)
 
 
 class LiveStream:
@@ -147,7 +149,7 @@ class LiveStream:
         try:
             with anyio.move_on_after(5):
                 await self.response.aread()
-                self.rejected_body = self.response.text[:500]
+                self.rejected_body = self.response.text[:REFUSAL_KEPT]
         finally:
             await self.response.aclose()
             self._send.close()
@@ -236,7 +238,7 @@ class LiveStream:
             status = self.response.status_code if self.response is not None else "no"
             raise StreamFailure(
                 f"Stream {self.label} was answered with status {status}, not a stream: "
-                f"{self.rejected_body[:200]!r}."
+                f"{short(self.rejected_body, 200)}."
             )
 
     async def next_item(self, timeout: float | None) -> StreamItem:

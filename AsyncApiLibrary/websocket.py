@@ -27,7 +27,7 @@ from .display import short
 from .errors import ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
 from .items import StreamItem
-from .streams import DISCONNECT_WAIT, LiveStream
+from .streams import DISCONNECT_WAIT, REFUSAL_KEPT, LiveStream
 from .ws_network import NetworkSide
 
 CLOSE_NAMES = {1000: "normal closure", 1001: "going away", 1002: "protocol error",
@@ -150,7 +150,7 @@ class LiveSocket(LiveStream):
     def _refused(self, refusal: Refusal) -> None:
         self.refusal = refusal
         self.state = "rejected"
-        self.rejected_body = refusal.body.decode("utf-8", "replace")[:500]
+        self.rejected_body = refusal.body.decode("utf-8", "replace")[:REFUSAL_KEPT]
         self._send.close()
         self._pump_done.set()
 
@@ -248,7 +248,7 @@ class LiveSocket(LiveStream):
 
     def refused_words(self) -> str:
         status = self.refusal.status if self.refusal is not None else "no"
-        body = f": {self.rejected_body[:200]!r}" if self.rejected_body else ""
+        body = f": {short(self.rejected_body, 200)}" if self.rejected_body else ""
         return f"the server refused the handshake with HTTP status {status}{body}"
 
     # -- reading (what differs from a stream) ------------------------------------------------

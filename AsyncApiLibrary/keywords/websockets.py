@@ -115,7 +115,7 @@ class WebSocketKeywords(LibraryComponent):
             raise ExpectationFailed(
                 f"Expected the WebSocket handshake of {path} to be refused with status "
                 f"{status}, but it was refused with {got}"
-                f"{': ' + repr(socket.rejected_body[:200]) if socket.rejected_body else ''}."
+                f"{': ' + short(socket.rejected_body, 200) if socket.rejected_body else ''}."
             )
         logger.info(f"The server refused the WebSocket handshake of {path} with status {got}.")
         return got

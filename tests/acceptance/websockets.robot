@@ -174,6 +174,16 @@ Opening A Second Socket Under An Open One's Name Fails
     ...    EQUALS:A WebSocket named 'e' is already open; disconnect it first.
     ...    Open WebSocket    /echo    name=e
 
+A Token Echoed Back Is Masked Even Where A Message Is Cut Short
+    [Documentation]    Summaries cut a message to 60 characters; the token straddles that
+    ...    cut, so masking after cutting would show its first half.
+    Set Bearer Token    tok-0123456789abcdef0123456789
+    Open WebSocket    /echo    name=e
+    Send Text Message    {"type": "x", "pad": "aaaaaaaaaaaaaaaaa", "auth": "tok-0123456789abcdef0123456789"}
+    ${message} =    Run Keyword And Expect Error    *    Expect Message    y
+    Should Not Contain    ${message}    tok-0
+    Should Contain    ${message}    ***
+
 A Client Cannot Send A Reserved Close Code
     Open WebSocket    /echo
     Run Keyword And Expect Error
