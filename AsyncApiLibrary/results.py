@@ -101,12 +101,15 @@ class CleanupResult:
     outcome: str
     after_disconnect_ms: float | None
     fakes_checked: int
+    error: str = ""  # what the handler raised because the client had left, if it did
 
     def __str__(self) -> str:
         took = ""
         if self.after_disconnect_ms is not None:
             took = f" {self.after_disconnect_ms:.1f} ms after the disconnect"
-        how = "its handler returned" if self.outcome == "returned" else "its handler raised an error"
+        how = "its handler returned"
+        if self.outcome == "raised":
+            how = f"its handler ended with {self.error}, raised as the client had left"
         fakes = ""
         if self.fakes_checked:
             noun = "fake upstream" if self.fakes_checked == 1 else "fake upstreams"

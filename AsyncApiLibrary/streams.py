@@ -141,7 +141,7 @@ class LiveStream:
             await self._reject()
             raise ExpectationFailed(f"Stream {self.label} breaks the contract: {problem}.")
         checking = item_checker(contract, method, path, status, content_type)
-        if checking is not None:
+        if checking is not None and self.fmt != "raw":  # raw chunks are not the items
             self.contract_label, self.checker = checking
 
     async def _reject(self) -> None:

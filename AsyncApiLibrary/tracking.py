@@ -31,6 +31,8 @@ class RequestRecord:
     started_at: float = field(default_factory=time.perf_counter)
     ended_at: float | None = None
     outcome: str = "running"  # running | returned | raised | cancelled
+    error: str = ""  # the type of what the handler raised, when it did
+    client_gone: bool = False  # ...and it was only the client having left (see below)
     reported: bool = False  # already blamed on the test that made it: never again
     ended: anyio.Event = field(default_factory=anyio.Event)
     starter: Starter | None = None  # the free tasks the request started
@@ -95,12 +97,28 @@ class RequestTracker:
         except anyio.get_cancelled_exc_class():
             record.outcome = "cancelled"
             raise
-        except BaseException:
+        except BaseException as exc:
             record.outcome = "raised"
+            record.error = type(exc).__name__
+            record.client_gone = client_gone(exc)
             raise
         finally:
             record.ended_at = time.perf_counter()
             record.ended.set()
+
+
+_GONE_NAMES = ("ClientDisconnect", "ClientDisconnected", "WebSocketDisconnect")
+
+
+def client_gone(exc: BaseException) -> bool:
+    """Whether ``exc`` only says the client had left: a send into a closed connection
+    (anyio's broken or closed stream, a reset or broken pipe, uvicorn's and Starlette's
+    disconnect errors), alone or all of an exception group. Frameworks raise these as a
+    client leaves (FastAPI's SSE keep-alive task does); they are not the handler failing."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(client_gone(inner) for inner in exc.exceptions)
+    gone = (anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError)
+    return isinstance(exc, gone) or type(exc).__name__ in _GONE_NAMES
 
 
 def _method(scope: dict[str, Any]) -> str:

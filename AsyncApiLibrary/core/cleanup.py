@@ -48,6 +48,12 @@ async def wait_for_cleanup(
             f"The server did not finish {stream.label} by itself; it ended only when the "
             "library cancelled it after the disconnect grace period."
         )
+    if record.outcome == "raised" and not record.client_gone:
+        raise ExpectationFailed(
+            f"The server's handler of {stream.label} raised {record.error} instead of "
+            "returning by itself, so its cleanup did not finish as written (the app's log "
+            "has the error)."
+        )
     if record.starter is not None:
         await record.starter.wait_running(deadline - time.perf_counter())
         work = record.starter.running()
@@ -70,7 +76,8 @@ async def wait_for_cleanup(
     after = None
     if stream.disconnected_at is not None and record.ended_at is not None:
         after = max(record.ended_at - stream.disconnected_at, 0) * 1000
-    stream.cleanup = CleanupResult(stream.label, record.outcome, after, len(fakes))
+    stream.cleanup = CleanupResult(stream.label, record.outcome, after, len(fakes),
+                                   record.error)
     return stream.cleanup
 
 

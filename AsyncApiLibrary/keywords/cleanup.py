@@ -26,13 +26,16 @@ class CleanupKeywords(LibraryComponent):
                        stream: str | None = None) -> CleanupResult:
         """Waits until the server has finished with the stream's request; fails at ``timeout``.
 
-        Cleanup means the app call for the request returned by itself (the stream
-        generator's ``finally`` and the dependency teardowns ran), and every call on an
-        installed fake upstream was closed. Works in ``in-process`` and ``server`` mode.
-        For a service reached by URL, use `Wait Until Json Field Is` on something it
-        exposes (an active-streams gauge). Returns what was observed: ``outcome``
-        (``returned``), ``after_disconnect_ms`` and ``fakes_checked``; asked again about
-        the same stream, it returns the same observation.
+        Cleanup means the app call for the request (or WebSocket) returned by itself (the
+        stream generator's ``finally`` and the dependency teardowns ran), and every call it
+        made on an installed fake upstream was closed. A handler that raised fails it,
+        except with the errors frameworks raise because the client had left (a send into a
+        closed connection); one that was cancelled after the disconnect grace fails it too.
+        Works in ``in-process`` and ``server`` mode. For a service reached by URL, use
+        `Wait Until Json Field Is` on something it exposes (an active-streams gauge).
+        Returns what was observed: ``outcome`` (``returned``, or ``raised`` for such a
+        client-gone error), ``after_disconnect_ms`` and ``fakes_checked``; asked again
+        about the same stream, it returns the same observation.
 
         Example:
         | `Disconnect Client` |

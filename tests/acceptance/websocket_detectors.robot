@@ -31,3 +31,10 @@ A Task A Handler Forgets Is Found By The Cleanup Check
     Run Keyword And Expect Error
     ...    GLOB:The server finished 'f' (WebSocket /forgets-task) but left work running after it, still running at the 0.3 s deadline: *_poll_forever*
     ...    Expect Cleanup    timeout=300ms
+
+A Handler That Failed Has Not Cleaned Up
+    Open WebSocket    /drops    name=d
+    Expect WebSocket Closed    code=1006
+    Run Keyword And Expect Error
+    ...    EQUALS:The server's handler of 'd' (WebSocket /drops) raised RuntimeError instead of returning by itself, so its cleanup did not finish as written (the app's log has the error).
+    ...    Expect Cleanup

@@ -60,3 +60,20 @@ def test_a_disconnected_handler_is_a_leftover_only_if_it_outlasts_the_settle_dea
 
 async def _set(event: anyio.Event) -> None:
     event.set()
+
+
+def test_only_errors_of_a_client_that_left_count_as_its_handler_letting_go():
+    import anyio
+
+    from AsyncApiLibrary.tracking import client_gone
+
+    class ClientDisconnected(OSError):  # uvicorn's, by name
+        pass
+
+    assert client_gone(anyio.BrokenResourceError())
+    assert client_gone(ConnectionResetError())
+    assert client_gone(ClientDisconnected())
+    assert client_gone(ExceptionGroup("tg", [anyio.BrokenResourceError(), BrokenPipeError()]))
+    assert not client_gone(ExceptionGroup("tg", [anyio.BrokenResourceError(), KeyError("x")]))
+    assert not client_gone(RuntimeError('Cannot call "send" once a close message has been sent.'))
+    assert not client_gone(FileNotFoundError())
