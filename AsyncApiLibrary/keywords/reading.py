@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -149,7 +150,8 @@ class ReadingKeywords(LibraryComponent):
         The returned list also has the done event itself, as ``${items.done}``.
 
         Fails if an error event arrives first, if the stream ends without done, or if the
-        done event does not arrive within ``timeout`` (each read has the full timeout).
+        done event does not arrive within ``timeout``: the whole wait, however many other
+        items (a heartbeat every second, say) arrive before it.
         The done convention is set by `Open App`/library ``done`` or per stream.
 
         Example:
@@ -157,8 +159,10 @@ class ReadingKeywords(LibraryComponent):
         """
         chosen = self.stream(stream)
         items: list[StreamItem] = []
+        limit = self.stream_timeout(chosen, timeout)
+        ends = time.monotonic() + limit
         while True:
-            item = self._read_for(chosen, timeout, f"the done event ({chosen.done})")
+            item = self._read_for(chosen, ends, limit, f"the done event ({chosen.done})")
             if chosen.done.matches(item):
                 return ReadItems.up_to(items, item)
             if chosen.error_rule.matches(item):
@@ -169,14 +173,24 @@ class ReadingKeywords(LibraryComponent):
                 )
             items.append(item)
 
-    def _read_for(self, chosen: LiveStream, timeout: Duration | None, goal: str) -> StreamItem:
-        """The next item; a failure says what the reading was for (``goal``)."""
+    def _read_for(self, chosen: LiveStream, ends: float, limit: float, goal: str) -> StreamItem:
+        """The next item, by ``ends`` (a ``time.monotonic`` deadline ``limit`` seconds after
+        the keyword began); a failure says what the reading was for (``goal``)."""
+        left = ends - time.monotonic()
         try:
-            return self.read_item(chosen, timeout)
+            if left <= 0:
+                raise DeadlineExceeded("")
+            return self.read_item(chosen, timedelta(seconds=left))
         except StreamFailure as exc:
             raise StreamFailure(f"Expected {goal}, but: {exc}") from None
         except DeadlineExceeded as exc:
-            raise DeadlineExceeded(f"Expected {goal}, but: {exc}") from None
+            if "event loop was blocked" in str(exc):
+                raise DeadlineExceeded(f"Expected {goal}, but: {exc}") from None
+            raise DeadlineExceeded(
+                f"Expected {goal} on {chosen.noun} {chosen.label} within {limit:g} s, but it "
+                f"had not arrived by then; the {chosen.noun} is still open "
+                f"({chosen.seen_so_far()})."
+            ) from None
 
     @keyword(tags=TAGS)
     def expect_error_event(self, timeout: Duration | None = None,
@@ -189,8 +203,10 @@ class ReadingKeywords(LibraryComponent):
         """
         chosen = self.stream(stream)
         items: list[StreamItem] = []
+        limit = self.stream_timeout(chosen, timeout)
+        ends = time.monotonic() + limit
         while True:
-            item = self._read_for(chosen, timeout, f"an error event ({chosen.error_rule})")
+            item = self._read_for(chosen, ends, limit, f"an error event ({chosen.error_rule})")
             if chosen.error_rule.matches(item):
                 self.log_transcript(chosen)
                 return item

@@ -81,7 +81,7 @@ The Done Event Misses Its Deadline
     Fake Waits For Release
     Start Chat Stream    hi    name=s
     Run Keyword And Expect Error
-    ...    EQUALS:Expected the done event (event:done), but: No item arrived on stream 's' (POST /chat/stream) within 0.1 s; the stream is still open (last 1 read: event 0 'start': '{"max_tokens": 16}').
+    ...    EQUALS:Expected the done event (event:done) on stream 's' (POST /chat/stream) within 0.1 s, but it had not arrived by then; the stream is still open (last 1 read: event 0 'start': '{"max_tokens": 16}').
     ...    Expect Done Event    timeout=100ms
     [Teardown]    Run Keywords    Disconnect All Streams    AND    Close All Clients
 

@@ -184,6 +184,12 @@ A Token Echoed Back Is Masked Even Where A Message Is Cut Short
     Should Not Contain    ${message}    tok-0
     Should Contain    ${message}    ***
 
+Heartbeats Do Not Stretch The Deadline Of The Done Message
+    Open WebSocket    /heartbeats    name=h
+    Run Keyword And Expect Error
+    ...    GLOB:Expected the done event (event:done) on WebSocket 'h' (WebSocket /heartbeats) within 0.2 s, but it had not arrived by then; the WebSocket is still open (last 5 read: message * 'heartbeat'*
+    ...    Expect Done Event    timeout=200ms
+
 A Client Cannot Send A Reserved Close Code
     Open WebSocket    /echo
     Run Keyword And Expect Error

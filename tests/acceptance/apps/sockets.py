@@ -174,6 +174,18 @@ async def _poll_forever() -> None:
     await anyio.sleep_forever()  # stands for a poller nobody stops
 
 
+@app.websocket("/heartbeats")
+async def heartbeats(ws: WebSocket) -> None:
+    """A heartbeat every 20 ms and nothing else, until the client leaves."""
+    await ws.accept()
+    try:
+        while True:
+            await ws.send_json({"type": "heartbeat"})
+            await anyio.sleep(0.02)
+    except WebSocketDisconnect:
+        return
+
+
 @app.websocket("/silent")
 async def silent(ws: WebSocket) -> None:
     """Reads what the client sends and never answers."""
