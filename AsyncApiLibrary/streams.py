@@ -333,8 +333,18 @@ class LiveStream:
         await self._pump_done.wait()
 
     async def wait_ended(self, timeout: float) -> bool:
-        """Wait until the server has finished sending. True if it did within ``timeout``."""
+        """Wait until the server has finished sending. True if it did within ``timeout``.
+
+        Items not read yet are taken out of the bounded buffer meanwhile (they stay
+        readable, in order): a full buffer would hold the pump, and the end behind it."""
         self._check_readable()
         with anyio.move_on_after(timeout):
-            await self._pump_done.wait()
+            await self._drain_until_done()
         return self._pump_done.is_set()
+
+    async def _drain_until_done(self) -> None:
+        while not self._pump_done.is_set():
+            try:
+                self._ready.extend(await self._receive.receive())
+            except (anyio.EndOfStream, anyio.ClosedResourceError):
+                await self._pump_done.wait()

@@ -283,7 +283,8 @@ class LiveSocket(LiveStream):
         )
 
     async def wait_closed(self, timeout: float) -> bool:
-        """Wait until the server has closed the socket (or it broke). True if it did."""
+        """Wait until the server has closed the socket (or it broke). True if it did.
+        Unread messages are kept readable meanwhile, as in ``wait_ended``."""
         with anyio.move_on_after(timeout):
-            await self._pump_done.wait()
+            await self._drain_until_done()
         return self._pump_done.is_set() and self.state != "disconnected"

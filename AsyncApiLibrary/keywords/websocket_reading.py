@@ -142,7 +142,8 @@ class WebSocketReadingKeywords(LibraryComponent):
                                 websocket: str | None = None) -> int:
         """Waits until the server closes the WebSocket; fails unless it does so within ``timeout`` with ``code`` (and ``reason``).
 
-        Messages not read yet do not count against it (they stay in the transcript).
+        ``timeout`` defaults to the client's (see `Timeouts`). Messages not read yet do not
+        count against it: they stay readable, in order, and in the transcript.
         A connection the server dropped without a close frame reads as code 1006.
         Returns the close code.
 
@@ -153,7 +154,7 @@ class WebSocketReadingKeywords(LibraryComponent):
         if socket.state == "disconnected":
             raise UsageError(f"WebSocket '{socket.name}' was closed by the test; the server "
                              "can no longer close it.")
-        limit = seconds(timeout, 1.0)
+        limit = self.stream_timeout(socket, timeout)
         closed = self.run(socket.wait_closed, limit, deadline=limit)
         self.log_transcript(socket)
         if not closed:

@@ -184,6 +184,12 @@ A Token Echoed Back Is Masked Even Where A Message Is Cut Short
     Should Not Contain    ${message}    tok-0
     Should Contain    ${message}    ***
 
+A Close Behind More Unread Messages Than The Buffer Holds Is Seen
+    Open WebSocket    /burst?n=300    name=b
+    Expect WebSocket Closed    code=1000    reason=all sent    timeout=2s
+    ${first} =    Read Next Message
+    Should Be Equal As Integers    ${first.json}[index]    0
+
 Heartbeats Do Not Stretch The Deadline Of The Done Message
     Open WebSocket    /heartbeats    name=h
     Run Keyword And Expect Error

@@ -174,6 +174,15 @@ async def _poll_forever() -> None:
     await anyio.sleep_forever()  # stands for a poller nobody stops
 
 
+@app.websocket("/burst")
+async def burst(ws: WebSocket, n: int = 100) -> None:
+    """``n`` messages at once, then a close: more than the client's buffer holds."""
+    await ws.accept()
+    for index in range(n):
+        await ws.send_json({"type": "item", "index": index})
+    await ws.close(code=1000, reason="all sent")
+
+
 @app.websocket("/heartbeats")
 async def heartbeats(ws: WebSocket) -> None:
     """A heartbeat every 20 ms and nothing else, until the client leaves."""
