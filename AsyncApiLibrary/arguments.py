@@ -73,6 +73,11 @@ def chat_body(message: str | None, field: str, fields: dict[str, Any]) -> dict[s
     return body
 
 
+def is_token(text: str) -> bool:
+    """Whether ``text`` is an HTTP token (a header name, a method, a subprotocol)."""
+    return bool(text) and _TOKEN.match(text) is not None
+
+
 def build_request(target: Target, method: str, path: str, json_body: Any = None,
                   data: Any = None, params: Any = None, headers: Any = None) -> httpx.Request:
     """The request a keyword sends, after checking what a user could get wrong.
@@ -92,10 +97,17 @@ def build_request(target: Target, method: str, path: str, json_body: Any = None,
             json.dumps(json_body, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise UsageError(f"The JSON body cannot be sent as JSON: {exc}.") from None
+    if "<secret>" in str(path):
+        raise UsageError(
+            f"Path '{path}' holds '<secret>', which is what a Robot Secret turns into inside "
+            "a text; pass the Secret itself as a value of 'params' (or 'headers')."
+        )
     try:
+        url = target.url_for(str(path))
+        if params and url.query:  # httpx would replace the query written in the path
+            url, params = url.copy_merge_params(params), None
         return target.client.build_request(
-            method.upper(), target.url_for(str(path)), json=json_body, data=data,
-            params=params, headers=headers,
+            method.upper(), url, json=json_body, data=data, params=params, headers=headers,
         )
     except httpx.InvalidURL as exc:
         shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:77]}..."
@@ -118,4 +130,14 @@ def _check_headers(headers: Any) -> None:
             raise UsageError(
                 f"The value of header '{name}' holds a line break or NUL, which no HTTP "
                 "client sends (it would smuggle in another header)."
+            )
+        if not text.isascii():
+            raise UsageError(
+                f"The value of header '{name}' holds characters outside ASCII, which HTTP "
+                "headers cannot carry as they are; percent-encode it (or send it in the body)."
+            )
+        if text == "<secret>":
+            raise UsageError(
+                f"The value of header '{name}' is '<secret>', which is what a Robot Secret "
+                "turns into inside a text; give the Secret itself as the value."
             )

@@ -30,6 +30,20 @@ ABNORMAL = 1006  # the connection dropped without a close frame
 Event = tuple[str, Any, Any]  # ("text", str, None) | ("bytes", bytes, None) | ("close", code, reason)
 
 
+LOCAL_ONLY = (1005, 1006, 1015)  # codes that name what happened, never sent in a frame
+REASON_BYTES = 123  # what a close frame has room for
+
+
+def valid_code(code: int) -> bool:
+    """Whether a close frame may carry ``code`` (RFC 6455, 7.4)."""
+    return code in (1000, 1001, 1002, 1003) or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
+def short_reason(reason: str) -> str:
+    """A close reason as a frame carries it: at most 123 bytes of UTF-8."""
+    return reason.encode()[:REASON_BYTES].decode("utf-8", "ignore")
+
+
 class Refusal:
     """A handshake the app did not accept: the HTTP answer a server would have sent."""
 
@@ -42,9 +56,15 @@ class Refusal:
 class SocketCall(AppCall):
     """The state of one WebSocket session travelling through the app."""
 
-    def __init__(self, request: httpx.Request, buffer_size: float) -> None:
+    def __init__(self, request: httpx.Request, buffer_size: float,
+                 offered: list[str] | None = None) -> None:
         super().__init__(request)
-        self.to_app_send, self.to_app_receive = anyio.create_memory_object_stream[Any](math.inf)
+        self.offered = offered or []  # the subprotocols the client offered
+        # Bounded, as a socket's buffers are: a client sending to an app that does not
+        # read waits, and its send meets its deadline, as over a socket.
+        self.to_app_send, self.to_app_receive = anyio.create_memory_object_stream[Any](
+            max(int(buffer_size), 1) if buffer_size != math.inf else math.inf)
+        self.pending: dict[str, Any] | None = None  # a disconnect that found no room
         self.to_client_send, self.to_client_receive = \
             anyio.create_memory_object_stream[Event](buffer_size)
         self.connect_sent = False
@@ -57,7 +77,11 @@ class SocketCall(AppCall):
         self._denial_body: list[bytes] = []
         self.app_closed = False
         self.client_left = False
+        self.dropped = False  # the handshake failed without an answer
         self.finished = anyio.Event()
+
+    def describe(self) -> str:
+        return f"WebSocket {self.request.url.path}"
 
     # -- the app's side ---------------------------------------------------------------
     async def receive(self) -> dict[str, Any]:
@@ -65,9 +89,24 @@ class SocketCall(AppCall):
             self.connect_sent = True
             return {"type": "websocket.connect"}
         try:
-            return await self.to_app_receive.receive()
+            try:
+                return self.to_app_receive.receive_nowait()
+            except anyio.WouldBlock:
+                if self.pending is not None:  # everything before it has been read
+                    message, self.pending = self.pending, None
+                    return message
+                return await self.to_app_receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             return {"type": "websocket.disconnect", "code": ABNORMAL, "reason": ""}
+
+    def _to_app_now(self, message: dict[str, Any]) -> None:
+        """A disconnect for the app, behind what it has not read yet."""
+        try:
+            self.to_app_send.send_nowait(message)
+        except anyio.WouldBlock:
+            self.pending = message
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
 
     async def send(self, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -103,6 +142,11 @@ class SocketCall(AppCall):
     def _accept(self, message: dict[str, Any]) -> None:
         if self.answered.is_set():
             raise RuntimeError("The app sent 'websocket.accept' after answering the handshake.")
+        chosen = message.get("subprotocol")
+        if chosen is not None and chosen not in self.offered:
+            self.dropped = True  # uvicorn's handshake fails: the client gets no answer
+            raise RuntimeError(f"The app accepted subprotocol '{chosen}', which the client "
+                               "did not offer.")
         self.accepted = True
         self.subprotocol = message.get("subprotocol")
         self.accept_headers = list(message.get("headers", []))
@@ -116,13 +160,16 @@ class SocketCall(AppCall):
         if self.app_closed:
             raise RuntimeError("The app sent 'websocket.close' twice.")
         self.app_closed = True
-        code = message.get("code", 1000)
-        reason = message.get("reason") or ""
-        await self._to_client(("close", code, reason))
+        code, reason = message.get("code", 1000), short_reason(message.get("reason") or "")
+        if code in LOCAL_ONLY:
+            code = 1000  # a server may not send these; uvicorn (wsproto) sends 1000
+        if valid_code(code):
+            await self._to_client(("close", code, reason))
+        else:  # a client refuses the frame, as wsproto's does
+            await self._to_client(("close", 1002, "CLOSE with invalid code"))
         self.to_client_send.close()
         # The client answers a close frame with its own: the app may read it.
-        self.to_app_send.send_nowait({"type": "websocket.disconnect", "code": code,
-                                      "reason": reason})
+        self._to_app_now({"type": "websocket.disconnect", "code": code, "reason": reason})
 
     def _refuse(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         self.refusal = Refusal(status, headers, body)
@@ -159,11 +206,15 @@ class SocketCall(AppCall):
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             return ("close", ABNORMAL, "")
 
-    def client_send(self, message: dict[str, Any]) -> None:
-        """A message from the client; lost, as on a socket, once the app has finished."""
+    async def client_send(self, message: dict[str, Any]) -> None:
+        """A message from the client; lost, as on a socket, once the app has finished.
+        Waits while the app has as many unread messages as the buffer holds."""
         if self.finished.is_set() or self.client_left:
             return
-        self.to_app_send.send_nowait(message)
+        try:
+            await self.to_app_send.send(message)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            return
 
     def forget(self) -> None:
         """The client keeps nothing of a refused handshake."""
@@ -176,8 +227,8 @@ class SocketCall(AppCall):
             return
         self.client_left = True
         if not self.finished.is_set() and not self.app_closed:
-            self.to_app_send.send_nowait({"type": "websocket.disconnect", "code": code,
-                                          "reason": reason})
+            self._to_app_now({"type": "websocket.disconnect", "code": code,
+                              "reason": short_reason(reason)})
         self.to_client_receive.close()
 
 
@@ -188,7 +239,7 @@ class WebSocketASGITransport(StreamingASGITransport):
         """Start a WebSocket session with the app; returns its ``SocketCall`` once the app
         accepted or refused the handshake."""
         self._check_open()
-        call = SocketCall(request, self.buffer_size)
+        call = SocketCall(request, self.buffer_size, subprotocols)
         scope = self._scope(request)
         del scope["method"]
         scope.update(type="websocket", scheme="wss" if request.url.scheme == "https" else "ws",
@@ -197,6 +248,8 @@ class WebSocketASGITransport(StreamingASGITransport):
         self._spawn(self._run_app(call, scope), call)
         try:
             await call.answered.wait()
+            if call.dropped:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
         except BaseException:
             self.leave_websocket(call, 1006, "")
             raise

@@ -37,6 +37,10 @@ class AppCall:
         self.request_body_sent = False
         self.scope = anyio.CancelScope()
 
+    def describe(self) -> str:
+        """How a log line names the call: ``POST /chat``."""
+        return f"{self.request.method} {self.request.url.path}"
+
     async def _request_body(self) -> dict[str, Any]:
         self.request_body_sent = True
         body = await self.request.aread()
@@ -248,8 +252,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             _, pending = await asyncio.wait(list(self._tasks), timeout=self.close_grace)
             if not pending:
                 return
-            stuck = sorted(f"{exchange.request.method} {exchange.request.url.path}"
-                           for task, exchange in self._tasks.items()
+            stuck = sorted(exchange.describe() for task, exchange in self._tasks.items()
                            if task in pending and exchange is not None)
             log.warning(
                 "The app was still handling %s %.1f s after the client closed (blocked in "
@@ -352,9 +355,8 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             try:
                 await self.app(scope, exchange.receive, exchange.send)
             except Exception as exc:  # an app bug: answer as a server would
-                request = exchange.request
-                log.error("The app raised %s while handling %s %s.", type(exc).__name__,
-                          request.method, request.url.path, exc_info=exc)
+                log.error("The app raised %s while handling %s.", type(exc).__name__,
+                          exchange.describe(), exc_info=exc)
             finally:
                 exchange.app_returned()
 
@@ -371,10 +373,7 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
             return
         self.forced_cancellations += 1
         log.warning(
-            "The app was still handling %s %s %.1f s after the client disconnected; "
-            "it was cancelled.",
-            exchange.request.method,
-            exchange.request.url.path,
-            self.disconnect_grace,
+            "The app was still handling %s %.1f s after the client disconnected; "
+            "it was cancelled.", exchange.describe(), self.disconnect_grace,
         )
         exchange.scope.cancel()

@@ -24,7 +24,7 @@ import anyio
 from .arrivals import TRANSCRIPT_LIMIT, make_batch
 from .asgi_websocket import ABNORMAL, Event, Refusal
 from .display import short
-from .errors import ExpectationFailed, StreamFailure, UsageError
+from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
 from .items import StreamItem
 from .streams import DISCONNECT_WAIT, REFUSAL_KEPT, LiveStream
@@ -68,7 +68,7 @@ class _InProcess:
 
     async def send(self, payload: str | bytes) -> None:
         key = "text" if isinstance(payload, str) else "bytes"
-        self.call.client_send({"type": "websocket.receive", key: payload})
+        await self.call.client_send({"type": "websocket.receive", key: payload})
 
     async def close(self, code: int, reason: str) -> None:
         self.transport.leave_websocket(self.call, code, reason)
@@ -162,7 +162,7 @@ class LiveSocket(LiveStream):
             now = time.perf_counter()  # arrival: before anything else
             if kind == "close":
                 if self.state == "open":  # not the end of a close the test made
-                    self.close_code, self.close_reason = value, reason
+                    self.close_code, self.close_reason = int(value), reason
                     self.closed_by = "server"
                     self.state = "ended"
                     self.ended_at = now
@@ -177,8 +177,12 @@ class LiveSocket(LiveStream):
                 await self._send.send(batch)  # a slow reader: wait, as a full socket would
 
     # -- sending ------------------------------------------------------------------------
-    async def send_message(self, payload: str | bytes, shown: str) -> StreamItem:
-        """Send one message; it goes into the transcript as sent (``shown`` is its text)."""
+    async def send_message(self, payload: str | bytes, shown: str,
+                           timeout: float = DISCONNECT_WAIT) -> StreamItem:
+        """Send one message; it goes into the transcript as sent (``shown`` is its text).
+
+        A server that does not read fills the connection's buffers, and the send waits,
+        as on any socket; past ``timeout`` it fails saying so."""
         if self.state == "disconnected":
             raise UsageError(
                 f"WebSocket {self.label} was disconnected by the test; nothing can be sent on it."
@@ -192,7 +196,14 @@ class LiveSocket(LiveStream):
         item = StreamItem(self.sent_count, "sent", shown, now, (now - self.sent_at) * 1000)
         self.last_sent, self.answer_first, self.answered = item, None, anyio.Event()
         try:
-            await self._side.send(payload)
+            with anyio.fail_after(timeout):
+                await self._side.send(payload)
+        except TimeoutError:
+            raise DeadlineExceeded(
+                f"Could not send {short(shown, 60)} on WebSocket {self.label} within "
+                f"{timeout:g} s: the server is not reading what it is sent (the connection's "
+                "buffers are full)."
+            ) from None
         except Exception as exc:
             raise StreamFailure(
                 f"Could not send {short(shown, 60)} on WebSocket {self.label}: the connection "

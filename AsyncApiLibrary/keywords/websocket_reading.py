@@ -55,6 +55,9 @@ class WebSocketReadingKeywords(LibraryComponent):
         Example:
         | `Expect Message` | token | field=text | value="Hello" |
         """
+        if value is not _MISSING and field is None:
+            raise UsageError("'value' is checked in a field of the message: give 'field' too "
+                             "(a JSON path such as text or usage.tokens).")
         socket = self.websocket(websocket)
         item = self.read_item(socket, timeout)
         wanted = f"'{name}'"

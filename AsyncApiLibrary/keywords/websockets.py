@@ -10,15 +10,15 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 
 from .. import core
-from ..arguments import Duration, build_request, json_value, seconds
+from ..arguments import Duration, build_request, is_token, json_value, seconds
 from ..display import short
 from ..errors import ExpectationFailed, UsageError
 from ..masking import secret_value
-from ..streams import DISCONNECT_WAIT
 from ..websocket import LiveSocket, handshake_headers
 from .base import LibraryComponent
 
 TAGS = ["websockets"]
+MAX_OFFER = 4096  # characters of the subprotocol header a server takes
 
 
 class WebSocketKeywords(LibraryComponent):
@@ -31,7 +31,7 @@ class WebSocketKeywords(LibraryComponent):
         path: str,
         headers: dict[str, Secret | str] | None = None,
         params: dict[str, Secret | str] | None = None,
-        subprotocols: list[str] | None = None,
+        subprotocols: list[Secret | str] | None = None,
         name: str | None = None,
         timeout: Duration | None = None,
         alias: str | None = None,
@@ -43,7 +43,7 @@ class WebSocketKeywords(LibraryComponent):
         | =Argument= | =Meaning= |
         | ``path`` | The WebSocket route, e.g. ``/ws/chat``, relative to the client's base URL (``http`` becomes ``ws``). |
         | ``headers``, ``params`` | Handshake headers and query parameters (dictionaries); the client's own headers are sent too. A ``Secret`` value is sent as its text and masked in every log line. |
-        | ``subprotocols`` | Subprotocols to offer, as a list; the one the server chose is logged. |
+        | ``subprotocols`` | Subprotocols to offer, as a list of tokens; the one the server chose is logged. A ``Secret`` in it (a token sent as a subprotocol) is masked. |
         | ``name`` | Name for the socket, default ``ws1``, ``ws2``...; it becomes the current stream, so stream keywords (`Expect Done Event`, `Read Until Done`, `Expect Cleanup`, `Largest Gap Should Be Below`) work on it too. |
         | ``timeout`` | Deadline for the handshake. |
         | ``done``, ``error`` | The done and error conventions, as in `Start Stream`: ``event:NAME`` matches a JSON message's ``event`` or ``type`` field (default ``event:done`` and ``event:error``). |
@@ -84,7 +84,7 @@ class WebSocketKeywords(LibraryComponent):
         status: int | None = None,
         headers: dict[str, Secret | str] | None = None,
         params: dict[str, Secret | str] | None = None,
-        subprotocols: list[str] | None = None,
+        subprotocols: list[Secret | str] | None = None,
         timeout: Duration | None = None,
         alias: str | None = None,
     ) -> int:
@@ -126,7 +126,7 @@ class WebSocketKeywords(LibraryComponent):
         ctx = self.ctx
         client = ctx.clients.resolve(alias)
         target = ctx.target(client)
-        offered = [str(p) for p in subprotocols] if subprotocols else []
+        offered = self._subprotocols(subprotocols)
         socket_name = name or ctx.next_name("ws")
         request = build_request(target, "GET", path, params=self._plain(params, "query"),
                                 headers={**handshake_headers(offered),
@@ -135,6 +135,28 @@ class WebSocketKeywords(LibraryComponent):
                                         kind=LiveSocket, subprotocols=offered)
         limit = seconds(timeout, target.options.timeout)
         return self.run(core.open_socket, target, make_socket, limit, deadline=limit)
+
+    def _subprotocols(self, given: list[Any] | None) -> list[str]:
+        """The subprotocols to offer, each a header token; a ``Secret`` (a token some
+        services take as a subprotocol) is offered as its text and masked from then on."""
+        offered = []
+        for value in given or []:
+            if isinstance(value, Secret):
+                self.ctx.masker.add_given(value, "A Secret subprotocol")
+            text = secret_value(value)
+            if not is_token(text):
+                raise UsageError(
+                    f"Subprotocol '{self.ctx.masker.text(text)}' is not valid: a subprotocol "
+                    "is a token (letters, digits and !#$%&'*+-.^_`|~), without spaces or commas."
+                )
+            offered.append(text)
+        length = len(", ".join(offered))
+        if length > MAX_OFFER:
+            raise UsageError(
+                f"The {len(offered)} subprotocols offered make a header of {length} "
+                f"characters; servers refuse one that long (keep it under {MAX_OFFER})."
+            )
+        return offered
 
     def _plain(self, values: dict[str, Any] | None, where: str) -> dict[str, Any] | None:
         """Handshake headers or query parameters with each ``Secret`` unwrapped and its
@@ -151,26 +173,31 @@ class WebSocketKeywords(LibraryComponent):
 
     # -- sending --------------------------------------------------------------------------
     @keyword(tags=TAGS)
-    def send_text_message(self, text: str, websocket: str | None = None) -> None:
+    def send_text_message(self, text: Secret | str, websocket: str | None = None) -> None:
         """Sends ``text`` as one text message on the WebSocket.
+
+        A ``Secret`` (a token some protocols send as the first message) is sent as its
+        text and masked in every log line.
 
         Example:
         | `Send Text Message` | hello |
         """
-        self._send(self.websocket(websocket), str(text), str(text))
+        plain = self._reveal(text)
+        self._send(self.websocket(websocket), plain, plain)
 
     @keyword(tags=TAGS)
     def send_json_message(self, value: Any, websocket: str | None = None) -> None:
         """Sends ``value`` as one JSON text message: a dictionary or list, or JSON text.
 
         Text that is JSON (``{"type": "cancel"}``) is sent as that value; other text is
-        sent as a JSON string.
+        sent as a JSON string. A ``Secret`` anywhere in a dictionary or list (a token in
+        an ``init`` message) is sent as its text and masked in every log line.
 
         Example:
         | `Send Json Message` | {"type": "chat", "message": "hi", "max_tokens": 3} |
         | `Send Json Message` | ${body} |
         """
-        body = json_value(value)
+        body = self._reveal(json_value(value))
         try:
             text = json.dumps(body, allow_nan=False, separators=(",", ":"))
         except (TypeError, ValueError) as exc:
@@ -187,8 +214,26 @@ class WebSocketKeywords(LibraryComponent):
         payload = bytes(data)
         self._send(self.websocket(websocket), payload, f"<{len(payload)} bytes>")
 
+    def _reveal(self, value: Any) -> Any:
+        """``value`` with every ``Secret`` in it replaced by its text, which is masked from
+        then on; a text holding '<secret>' (a Secret put inside a string) is refused."""
+        if isinstance(value, Secret):
+            self.ctx.masker.add_given(value, "A Secret in a message")
+            return secret_value(value)
+        if isinstance(value, dict):
+            return {key: self._reveal(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._reveal(item) for item in value]
+        if isinstance(value, str) and "<secret>" in value:
+            raise UsageError(
+                "The message holds '<secret>', which is what a Robot Secret turns into inside "
+                "a text; give the Secret itself as the message or as a value in it."
+            )
+        return value
+
     def _send(self, socket: LiveSocket, payload: str | bytes, shown: str) -> None:
-        self.run(socket.send_message, payload, shown, deadline=DISCONNECT_WAIT)
+        limit = self.stream_timeout(socket, None)
+        self.run(socket.send_message, payload, shown, limit, deadline=limit)
         logger.info(self.ctx.masker.text(
             f"Sent {short(shown, 200)} on WebSocket '{socket.name}'."))
 

@@ -196,6 +196,60 @@ Heartbeats Do Not Stretch The Deadline Of The Done Message
     ...    GLOB:Expected the done event (event:done) on WebSocket 'h' (WebSocket /heartbeats) within 0.2 s, but it had not arrived by then; the WebSocket is still open (last 5 read: message * 'heartbeat'*
     ...    Expect Done Event    timeout=200ms
 
+A Value Without A Field Is Refused, Not Ignored
+    Open WebSocket    /echo
+    Run Keyword And Expect Error
+    ...    EQUALS:'value' is checked in a field of the message: give 'field' too (a JSON path such as text or usage.tokens).
+    ...    Expect Message    token    value="never checked"
+
+A Query In The Path And Params Are Both Sent
+    Open WebSocket    /closes?code=4000    params={"reason": "both"}    name=c
+    Expect WebSocket Closed    code=4000    reason=both
+
+A Header Outside ASCII Fails With A Sentence
+    Run Keyword And Expect Error
+    ...    EQUALS:The value of header 'x-user' holds characters outside ASCII, which HTTP headers cannot carry as they are; percent-encode it (or send it in the body).
+    ...    Open WebSocket    /echo    headers={"x-user": "Zoë"}
+
+Subprotocols Must Be Tokens
+    Run Keyword And Expect Error
+    ...    EQUALS:Subprotocol 'a,b' is not valid: a subprotocol is a token (letters, digits and !#$%&'*+-.^_`|~), without spaces or commas.
+    ...    Open WebSocket    /echo    subprotocols=${{["chat", "a,b"]}}
+    Run Keyword And Expect Error
+    ...    EQUALS:Subprotocol '' is not valid: a subprotocol is a token (letters, digits and !#$%&'*+-.^_`|~), without spaces or commas.
+    ...    Open WebSocket    /echo    subprotocols=${{[""]}}
+
+A Subprotocol The Client Never Offered Drops The Handshake
+    Run Keyword And Expect Error
+    ...    EQUALS:The server dropped the WebSocket handshake of /unoffered-subprotocol without answering it; an app that fails while accepting (choosing a subprotocol the client did not offer, say) does that.
+    ...    Open WebSocket    /unoffered-subprotocol    subprotocols=${{["chat"]}}
+
+A Secret Put Inside A Text Is Refused, Not Sent As Its Placeholder
+    VAR    ${secret} =    ${{ robot.api.types.Secret("tok-abcdefghijklmnop") }}
+    Run Keyword And Expect Error
+    ...    EQUALS:Path '/echo?access_token=***' holds '<secret>', which is what a Robot Secret turns into inside a text; pass the Secret itself as a value of 'params' (or 'headers').
+    ...    Open WebSocket    /echo?access_token=${secret}
+    Open WebSocket    /echo    params=${{ {"access_token": $secret} }}
+    Run Keyword And Expect Error
+    ...    EQUALS:The message holds '<secret>', which is what a Robot Secret turns into inside a text; give the Secret itself as the message or as a value in it.
+    ...    Send Json Message    {"type": "init", "token": "${secret}"}
+
+A Secret In A Message Is Sent As Its Text And Masked
+    VAR    ${secret} =    ${{ robot.api.types.Secret("tok-abcdefghijklmnop") }}
+    Open WebSocket    /echo    subprotocols=${{["chat", $secret]}}
+    Send Json Message    ${{ {"type": "init", "token": $secret} }}
+    ${echo} =    Read Next Message
+    Should Be Equal    ${echo.json}[token]    ${secret.value}
+    Send Text Message    ${secret}
+    ${echo} =    Read Next Message
+    Should Be Equal    ${echo.data}    ${secret.value}
+
+A Server That Does Not Read Fails The Send At Its Deadline
+    Open WebSocket    /never-reads    name=n
+    Run Keyword And Expect Error
+    ...    GLOB:Could not send '<4194304 bytes>' on WebSocket 'n' (WebSocket /never-reads) within 2 s: the server is not reading what it is sent (the connection's buffers are full).
+    ...    Send Until The Server Stops Reading
+
 A Client Cannot Send A Reserved Close Code
     Open WebSocket    /echo
     Run Keyword And Expect Error
@@ -220,6 +274,13 @@ A Handler That Ignores The Disconnect Is Caught
 
 
 *** Keywords ***
+Send Until The Server Stops Reading
+    [Documentation]    4 MB at a time, more than a socket's buffers and the library's hold.
+    VAR    ${chunk} =    ${{ b"x" * 4194304 }}
+    FOR    ${_}    IN RANGE    80
+        Send Binary Message    ${chunk}
+    END
+
 Start The App If It Runs On Its Own
     [Documentation]    In url mode: the app in a uvicorn process of its own.
     IF    '${MODE}' != 'url'    RETURN

@@ -125,7 +125,7 @@ async def test_the_clients_close_code_and_reason_reach_the_app_and_later_sends_f
 
     app = Recorder(script)
     transport, call = await session(app)
-    call.client_send({"type": "websocket.receive", "text": "hi"})
+    await call.client_send({"type": "websocket.receive", "text": "hi"})
     transport.leave_websocket(call, 4001, "leaving")
     await app.ended.wait()
     assert app.received == [{"type": "websocket.receive", "text": "hi"},

@@ -183,6 +183,22 @@ async def burst(ws: WebSocket, n: int = 100) -> None:
     await ws.close(code=1000, reason="all sent")
 
 
+@app.websocket("/never-reads")
+async def never_reads(ws: WebSocket) -> None:
+    """Accepts and never reads: what a client sends piles up in the buffers."""
+    await ws.accept()
+    try:
+        await anyio.sleep_forever()
+    finally:
+        STATS["last_close_code"] = "never-reads ended"
+
+
+@app.websocket("/unoffered-subprotocol")
+async def unoffered_subprotocol(ws: WebSocket) -> None:
+    """Accepts with a subprotocol whatever the client offered."""
+    await ws.accept(subprotocol="evil")
+
+
 @app.websocket("/heartbeats")
 async def heartbeats(ws: WebSocket) -> None:
     """A heartbeat every 20 ms and nothing else, until the client leaves."""
