@@ -276,6 +276,17 @@ Unknown Mode
 The Cleanup Of One Stream Does Not Wait For Another Stream's Upstream Call
     [Documentation]    Two streams on one fake; the second is still inside its upstream call
     ...    when the first is disconnected: the first's cleanup counts its own calls only.
+    Two Streams Waiting Inside One Fake Model
+    Disconnect Client    stream=first
+    Expect Cleanup    stream=first    timeout=500ms
+    Disconnect Client    stream=second
+    Expect Cleanup    stream=second    timeout=500ms
+
+
+*** Keywords ***
+Two Streams Waiting Inside One Fake Model
+    [Documentation]    Streams ``first`` and ``second`` of a 5 s gateway, both inside a call
+    ...    to the same paced fake model.
     Open App    sample_app.main:create_long_deadline_app()    alias=patient    token=test-token
     Install Fake Upstream    sample_app.deps:get_llm_client
     Fake Streams Tokens    a    b
@@ -285,7 +296,3 @@ The Cleanup Of One Stream Does Not Wait For Another Stream's Upstream Call
     Start Chat Stream    hi    name=second
     Expect Event    start    stream=second
     Wait Until Fake Is Called    count=2
-    Disconnect Client    stream=first
-    Expect Cleanup    stream=first    timeout=500ms
-    Disconnect Client    stream=second
-    Expect Cleanup    stream=second    timeout=500ms
