@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import os
 import time
+from collections import deque
 from typing import Any
 
 import anyio
@@ -26,10 +27,11 @@ from .asgi_websocket import ABNORMAL, Event, Refusal
 from .display import short
 from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
-from .items import StreamItem
+from .items import StreamItem, matches_pattern
 from .streams import DISCONNECT_WAIT, REFUSAL_KEPT, LiveStream
 from .ws_network import NetworkSide
 
+LATEST = 200  # messages kept for timing the answer to a sent message
 CLOSE_NAMES = {1000: "normal closure", 1001: "going away", 1002: "protocol error",
                1003: "unsupported data", 1006: "connection dropped without a close frame",
                1007: "invalid data", 1008: "policy violation", 1009: "message too big",
@@ -93,8 +95,8 @@ class LiveSocket(LiveStream):
         self.closed_by = ""  # "server" or "test", once closed
         self._side: Any = None
         self.last_sent: StreamItem | None = None  # the test's latest message
-        self.answer_first: StreamItem | None = None  # the first message after it
-        self.answered = anyio.Event()  # set when that first message arrives
+        self.arrival: anyio.Event | None = None  # set at the next message, for a waiter
+        self.latest: deque[StreamItem] = deque(maxlen=LATEST)  # the last messages that arrived
 
     @property
     def label(self) -> str:
@@ -168,9 +170,10 @@ class LiveSocket(LiveStream):
                     self.ended_at = now
                 return
             batch = make_batch(self, [(kind, value)], now)
-            if self.answer_first is None and self.last_sent is not None:
-                self.answer_first = batch[0]
-                self.answered.set()
+            self.latest.extend(batch)
+            if self.arrival is not None:
+                self.arrival.set()
+                self.arrival = None
             try:
                 self._send.send_nowait(batch)
             except anyio.WouldBlock:
@@ -194,7 +197,7 @@ class LiveSocket(LiveStream):
             )
         now = time.perf_counter()
         item = StreamItem(self.sent_count, "sent", shown, now, (now - self.sent_at) * 1000)
-        self.last_sent, self.answer_first, self.answered = item, None, anyio.Event()
+        self.last_sent = item
         try:
             with anyio.fail_after(timeout):
                 await self._side.send(payload)
@@ -263,6 +266,28 @@ class LiveSocket(LiveStream):
         return f"the server refused the handshake with HTTP status {status}{body}"
 
     # -- reading (what differs from a stream) ------------------------------------------------
+    async def first_arrived_after(self, moment: float, pattern: str | None,
+                                  timeout: float) -> StreamItem | None:
+        """The first message that arrived after ``moment`` (a ``perf_counter`` time) whose
+        name matches ``pattern`` (any, if None), read or not; waits up to ``timeout``.
+        Among the last 200 messages that arrived: enough for any answer a test waits on."""
+        seen = 0  # the index of the next message not looked at yet
+        with anyio.move_on_after(timeout):
+            while True:
+                for item in list(self.latest):
+                    if item.index < seen:
+                        continue
+                    seen = item.index + 1
+                    if item.arrived >= moment and (pattern is None
+                                                   or matches_pattern(item, pattern)):
+                        return item
+                if self._pump_done.is_set():
+                    return None
+                if self.arrival is None:
+                    self.arrival = anyio.Event()
+                await self.arrival.wait()
+        return None
+
     def _deliver(self, item: StreamItem) -> StreamItem:
         """A message after a reply's done (or error) message begins the next reply; a done
         right after an error still closes the reply that failed."""

@@ -8,7 +8,6 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
-from .. import core
 from ..arguments import Duration, json_value, seconds
 from ..display import short
 from ..errors import ExpectationFailed, UsageError
@@ -103,18 +102,19 @@ class WebSocketReadingKeywords(LibraryComponent):
         return items
 
     @keyword(tags=[*TAGS, "timing"])
-    def first_message_should_arrive_within(self, bound: Duration,
+    def first_message_should_arrive_within(self, bound: Duration, name: str | None = None,
                                            websocket: str | None = None) -> float:
         """Fails unless a message arrived within ``bound`` of the test's latest sent message.
 
         The time to the first answer of a chat: from sending the message to the first
-        message that arrived after it (read or not). Waits up to ``bound`` for it. Returns
-        the time in milliseconds. For the time from the handshake, use
-        `First Chunk Should Arrive Within`.
+        message that arrived after it (read or not) and, with ``name`` (a pattern as in
+        `Expect Message`), the first with that name, so that a heartbeat is not taken for
+        the answer. Waits up to ``bound`` for it. Returns the time in milliseconds. For
+        the time from the handshake, use `First Chunk Should Arrive Within`.
 
         Example:
         | `Send Json Message` | {"type": "chat", "message": "hi"} |
-        | `First Message Should Arrive Within` | 500ms |
+        | `First Message Should Arrive Within` | 500ms | name=token |
         """
         socket = self.websocket(websocket)
         sent = socket.last_sent
@@ -124,13 +124,13 @@ class WebSocketReadingKeywords(LibraryComponent):
                 "use 'First Chunk Should Arrive Within' for the time from the handshake."
             )
         limit = seconds(bound, 1.0, "Bound")
-        self.run(core.wait_event, socket.answered, limit, deadline=limit)
-        first = socket.answer_first
+        first = self.run(socket.first_arrived_after, sent.arrived, name, limit, deadline=limit)
         took = None if first is None else (first.arrived - sent.arrived) * 1000
+        what = "a message" if name is None else f"a message '{name}'"
         if took is None or took > limit * 1000:
-            shown = "nothing arrived" if took is None else f"the first took {took:.1f} ms"
+            shown = "none arrived" if took is None else f"the first took {took:.1f} ms"
             raise ExpectationFailed(self.ctx.masker.text(
-                f"Expected a message on WebSocket '{socket.name}' within {limit * 1000:g} ms "
+                f"Expected {what} on WebSocket '{socket.name}' within {limit * 1000:g} ms "
                 f"of sending {short(sent.data, 60)}, but {shown}."
             ))
         logger.info(self.ctx.masker.text(

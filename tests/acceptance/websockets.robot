@@ -48,7 +48,7 @@ An Answer That Does Not Come Fails The Time To First Message
     Open WebSocket    /silent    name=w
     Send Json Message    {"message": "hi"}
     Run Keyword And Expect Error
-    ...    EQUALS:Expected a message on WebSocket 'w' within 50 ms of sending '{"message":"hi"}', but nothing arrived.
+    ...    EQUALS:Expected a message on WebSocket 'w' within 50 ms of sending '{"message":"hi"}', but none arrived.
     ...    First Message Should Arrive Within    50ms
 
 A Disconnect Mid-Answer Is Followed By The Handler's Cleanup
@@ -189,6 +189,14 @@ A Close Behind More Unread Messages Than The Buffer Holds Is Seen
     Expect WebSocket Closed    code=1000    reason=all sent    timeout=2s
     ${first} =    Read Next Message
     Should Be Equal As Integers    ${first.json}[index]    0
+
+A Heartbeat Is Not Taken For The Answer When The Answer Is Named
+    Open WebSocket    /heartbeats    name=h
+    Send Json Message    {"type": "chat"}
+    First Message Should Arrive Within    1s
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected a message 'token' on WebSocket 'h' within 100 ms of sending '{"type":"chat"}', but none arrived.
+    ...    First Message Should Arrive Within    100ms    name=token
 
 Heartbeats Do Not Stretch The Deadline Of The Done Message
     Open WebSocket    /heartbeats    name=h
