@@ -34,6 +34,7 @@ class LiveStream:
     """One streaming response and the pump that reads it."""
 
     noun = "stream"  # what a sentence calls it
+    item_word = "item"  # ...and what it carries
     ends_at_done = True  # nothing may follow its done or error item
     reply_start = 0  # where the items of the current reply begin (a socket has many)
 
@@ -254,8 +255,8 @@ class LiveStream:
             item = self._ready.popleft()
         except TimeoutError:
             raise DeadlineExceeded(
-                f"No item arrived on stream {self.label} within {timeout:g} s; "
-                f"the stream is still open ({self.seen_so_far()})."
+                f"No {self.item_word} arrived on {self.noun} {self.label} within {timeout:g} s; "
+                f"the {self.noun} is still open ({self.seen_so_far()})."
             ) from None
         except anyio.EndOfStream:
             if self.done.kind == "end" and self.error is None and self.done_item is None:

@@ -80,6 +80,7 @@ class LiveSocket(LiveStream):
     """One WebSocket session and the pump that reads the server's messages."""
 
     noun = "WebSocket"
+    item_word = "message"
     ends_at_done = False  # a done or error message ends one reply; the next may follow
 
     def __init__(self, name: str, request: httpx.Request, *, subprotocols: list[str],

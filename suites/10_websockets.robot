@@ -155,7 +155,7 @@ The Patient Gateway
 
 Nothing More Should Arrive
     [Documentation]    No message follows within 200 ms (a reply that was cancelled sends nothing).
-    Run Keyword And Expect Error    No item arrived on stream*
+    Run Keyword And Expect Error    No message arrived on WebSocket*
     ...    Read Next Message    timeout=200ms
 
 The Gateway Should Be Back At Rest

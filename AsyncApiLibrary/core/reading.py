@@ -45,7 +45,8 @@ async def _to_done(stream: LiveStream, limit: float,
                     keep(item)
     except TimeoutError:
         raise DeadlineExceeded(
-            f"Stream '{stream.name}' did not reach its done event within {limit:g} s; "
+            f"{stream.noun[0].upper()}{stream.noun[1:]} '{stream.name}' did not reach its done event "
+            f"within {limit:g} s; "
             f"{count} item{'' if count == 1 else 's'} read ({stream.seen_so_far()})."
         ) from None
 

@@ -122,7 +122,7 @@ Sending After The Server Closed Fails With A Sentence
 A Read That Times Out Leaves The Socket Usable
     Open WebSocket    /echo    name=e
     Run Keyword And Expect Error
-    ...    EQUALS:No item arrived on stream 'e' (WebSocket /echo) within 0.05 s; the stream is still open (nothing was read yet).
+    ...    EQUALS:No message arrived on WebSocket 'e' (WebSocket /echo) within 0.05 s; the WebSocket is still open (nothing was read yet).
     ...    Read Next Message    timeout=50ms
     Send Text Message    still here
     Expect Message    still here
