@@ -336,16 +336,9 @@ class LiveStream:
     async def wait_ended(self, timeout: float) -> bool:
         """Wait until the server has finished sending. True if it did within ``timeout``.
 
-        Items not read yet are taken out of the bounded buffer meanwhile (they stay
-        readable, in order): a full buffer would hold the pump, and the end behind it."""
+        Unread items that fill the buffer hold the server back, as a slow client does:
+        such a stream cannot end before they are read."""
         self._check_readable()
         with anyio.move_on_after(timeout):
-            await self._drain_until_done()
+            await self._pump_done.wait()
         return self._pump_done.is_set()
-
-    async def _drain_until_done(self) -> None:
-        while not self._pump_done.is_set():
-            try:
-                self._ready.extend(await self._receive.receive())
-            except (anyio.EndOfStream, anyio.ClosedResourceError):
-                await self._pump_done.wait()

@@ -321,7 +321,13 @@ class LiveSocket(LiveStream):
 
     async def wait_closed(self, timeout: float) -> bool:
         """Wait until the server has closed the socket (or it broke). True if it did.
-        Unread messages are kept readable meanwhile, as in ``wait_ended``."""
+
+        Unread messages are taken out of the bounded buffer meanwhile (they stay
+        readable, in order): a full buffer would hold the pump, and the close behind it."""
         with anyio.move_on_after(timeout):
-            await self._drain_until_done()
+            while not self._pump_done.is_set():
+                try:
+                    self._ready.extend(await self._receive.receive())
+                except (anyio.EndOfStream, anyio.ClosedResourceError):
+                    await self._pump_done.wait()
         return self._pump_done.is_set() and self.state != "disconnected"

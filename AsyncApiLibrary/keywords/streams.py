@@ -110,7 +110,9 @@ class StreamKeywords(LibraryComponent):
                                  stream: str | None = None) -> None:
         """Fails unless the server finishes sending within ``timeout`` (default 1 s).
 
-        Items not read yet do not count against it.
+        Items not read yet do not count against it, unless they fill the stream's buffer:
+        then the server waits for the reader, as for a slow client, and the stream cannot
+        end before they are read (`Count Until Done` reads them).
 
         Example:
         | `Stream Should Have Ended` | timeout=500ms |

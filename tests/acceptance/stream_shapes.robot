@@ -59,12 +59,3 @@ A Stream That Simply Ends Is Done Under done=end
     Length Should Be    ${items}    3
     Should Be Equal    ${items.done.kind}    end
     Stream Should Have Ended
-
-The End Behind More Unread Items Than The Buffer Holds Is Seen
-    [Setup]    Open App    tests.acceptance.apps.loop_blockers:app    alias=many
-    Start Stream    GET    /spin    params={"n": "500"}    done=end    name=s
-    Stream Should Have Ended    timeout=2s
-    ${first} =    Read Next Event
-    Should Be Equal    ${first.data}    0
-    ${rest} =    Count Until Done    timeout=2s
-    Should Be Equal As Integers    ${rest}    499
