@@ -15,6 +15,12 @@ awaited...). ``scripts/bug_hunt.py`` runs those tests with the bug on and fails 
 of them passes, or fails only through a library error (``UsageError``, ``AppLoadError``,
 ``ConnectionFailed``, a raw Python error): a bug caught by luck, only by other tests or by
 a crash does not count.
+
+A "contract drift" sends a body or an item whose shape the app's own OpenAPI document does
+not allow, in a field no assertion of the suites looks at: the suites check every exchange
+against that document (``contract=openapi`` in ``suites/resources/gateway.resource``), and
+that check is what catches it, with its violation message (with the contract off, the
+tests it names pass).
 """
 
 from __future__ import annotations
@@ -323,6 +329,30 @@ CATALOGUE: tuple[Bug, ...] = (
         "stream_options.include_usage.", (
             "A Streamed Completion Follows The OpenAI Chunk Format",
             "The Usage Chunk Counts What Was Streamed",
+        )),
+    # -- contract drift: the OpenAI-compatible route writes its JSON by hand -------------------
+    Bug("openai-usage-renamed", "contract drift",
+        "The OpenAI-compatible route names its usage counts input_tokens and output_tokens "
+        "(the Responses API's names), not prompt_tokens and completion_tokens.", (
+            "A Streamed Completion Follows The OpenAI Chunk Format",
+            "The Usage Chunk Counts What Was Streamed",
+            "A Whole Completion Carries The Reply And Its Finish Reason",
+        )),
+    Bug("openai-created-float", "contract drift",
+        "The whole completion's created is time.time(), a float, not whole Unix seconds.", (
+            "A Whole Completion Carries The Reply And Its Finish Reason",
+        )),
+    Bug("openai-role-chunk-without-index", "contract drift",
+        "The first chunk of an OpenAI-compatible stream, the one with the assistant role, has "
+        "a choice without its index.", (
+            "A Model Failing Half Way Ends The Stream With One Error Chunk And No DONE",
+            "A Reply Cut At Max Tokens Finishes With Length, Else With Stop",
+        )),
+    Bug("openai-error-in-openai-shape", "contract drift",
+        "The OpenAI-compatible route answers a failed model with OpenAI's error object "
+        "(message, type, code), not the gateway's error (kind, message) its document "
+        "declares.", (
+            "A Rate-Limited Model Is A 429 With Its Retry-After",
         )),
     # -- the WebSocket chat (sample_app/ws_chat.py) -----------------------------------------
     Bug("ws-no-finally-on-disconnect", "leak on disconnect",

@@ -6,6 +6,10 @@ Every route but ``/health`` and ``/ops/stats`` (probes) needs ``Authorization: B
 <token>``. ``/chat`` and ``/jobs`` check the token before the body (401, then 422); the
 stream routes validate the body first (422 whatever the token), then the token, before
 the stream starts. Upstream failures are mapped as :mod:`sample_app.upstream` says.
+
+The OpenAPI document declares every answer a route gives, errors included (the
+``responses=`` dicts of :mod:`sample_app.models`), and every item of its streams, so that
+a client can check each exchange against it; the suites do (``contract=openapi``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import anyio.lowlevel
@@ -38,11 +42,18 @@ from .jobs import TERMINAL, Job, JobRunner
 from .llm import EchoModel, LLMClient, OpenAICompatibleClient
 from .models import (
     JOB_EVENTS,
+    REFUSED,
+    UNKNOWN_JOB,
+    UPSTREAM_FAILED,
     ChatEvent,
     ChatLine,
+    ChatReply,
     ChatRequest,
+    Health,
+    JobData,
     JobEvent,
     JobRequest,
+    Stats,
     json_line,
     sse_event,
 )
@@ -124,17 +135,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                             status_code=exc.status, headers=exc.headers)
 
     @app.get("/health")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "bug": settings.bug}
+    async def health() -> Health:
+        return Health(status="ok", bug=settings.bug)
 
     @app.get("/ops/stats")
-    async def stats(gauges: Gauges = Depends(get_gauges)) -> dict[str, int]:
-        return gauges.snapshot()
+    async def stats(gauges: Gauges = Depends(get_gauges)) -> Stats:
+        return Stats(**gauges.snapshot())
 
-    @app.post("/chat")
+    @app.post("/chat", responses={**REFUSED, **UPSTREAM_FAILED})
     async def chat(body: ChatRequest, _: str = Depends(require_token),
                    llm: LLMClient = Depends(get_llm_client),
-                   gauges: Gauges = Depends(get_gauges)) -> dict[str, Any]:
+                   gauges: Gauges = Depends(get_gauges)) -> ChatReply:
         prompt = body.message
         max_tokens = 16 if bug("max-tokens-ignored") else body.max_tokens
         if bug("shared-state"):
@@ -152,18 +163,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gauges.requests_served = served + 1
         else:
             gauges.requests_served += 1
-        return {"reply": reply, "message": body.message}
+        return ChatReply(reply=reply, message=body.message)
 
     if bug("sync-stream-generator"):
         # Sync path operations: FastAPI iterates them in a worker thread.
 
-        @app.post("/chat/stream", response_class=EventSourceResponse)
+        @app.post("/chat/stream", response_class=EventSourceResponse, responses=REFUSED)
         def chat_stream(call: ChatStreamCall, llm: LLMDep,
                         gauges: GaugesDep) -> Iterator[ChatEvent]:
             """The reply as Server-Sent Events: start, token..., done (or error)."""
             yield from sync_chat_events(call.body, llm, gauges, sse_event)
 
-        @app.post("/chat/ndjson", dependencies=[Depends(no_cache)])
+        @app.post("/chat/ndjson", dependencies=[Depends(no_cache)], responses=REFUSED)
         def chat_ndjson(call: ChatStreamCall, llm: LLMDep,
                         gauges: GaugesDep) -> Iterator[ChatLine]:
             """The same reply as JSON lines: one object a line, its kind in ``type``."""
@@ -171,7 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     else:
 
-        @app.post("/chat/stream", response_class=EventSourceResponse)
+        @app.post("/chat/stream", response_class=EventSourceResponse, responses=REFUSED)
         async def chat_stream(call: ChatStreamCall, llm: LLMDep, gauges: GaugesDep,
                               closer: CloserDep) -> AsyncIterator[ChatEvent]:
             """The reply as Server-Sent Events: start, token..., done (or error)."""
@@ -180,7 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         ndjson_headers = [] if bug("ndjson-no-cache-header") else [Depends(no_cache)]
 
-        @app.post("/chat/ndjson", dependencies=ndjson_headers)
+        @app.post("/chat/ndjson", dependencies=ndjson_headers, responses=REFUSED)
         async def chat_ndjson(call: ChatStreamCall, llm: LLMDep, gauges: GaugesDep,
                               closer: CloserDep) -> AsyncIterator[ChatLine]:
             """The same reply as JSON lines: one object a line, its kind in ``type``."""
@@ -193,27 +204,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_openai_routes(app, settings, _complete)
     add_ws_routes(app)
 
-    @app.post("/jobs", status_code=202)
+    @app.post("/jobs", status_code=202, responses=REFUSED)
     async def submit_job(body: JobRequest, request: Request,
-                         _: str = Depends(require_token)) -> dict[str, Any]:
+                         _: str = Depends(require_token)) -> JobData:
         job = request.app.state.jobs.submit(body.kind, body.steps, body.fail_at_step)
-        return job.public()
+        return JobData(**job.public())
 
     job_reads = [] if bug("job-routes-no-auth") else Authorized
 
-    @app.get("/jobs/{job_id}", dependencies=job_reads)
+    @app.get("/jobs/{job_id}", dependencies=job_reads, responses={**REFUSED, **UNKNOWN_JOB})
     async def get_job(job_id: str, request: Request, wait_for: str | None = None,
-                      timeout: float = Query(2.0, gt=0, le=30)) -> dict[str, Any]:
+                      timeout: float = Query(2.0, gt=0, le=30)) -> JobData:
         """The job; with ``wait_for``, once it is in that state (or ended), or at ``timeout``
         as it is then (a long-poll)."""
         runner: JobRunner = request.app.state.jobs
         job = _job_or_404(runner, job_id)
         if wait_for is not None:
             await runner.wait_for(job, wait_for, float(timeout))
-        return job.public()
+        return JobData(**job.public())
 
     @app.get("/jobs/{job_id}/events", response_class=EventSourceResponse,
-             dependencies=job_reads)
+             dependencies=job_reads, responses={**REFUSED, **UNKNOWN_JOB})
     async def job_events(job: Annotated[Job, Depends(find_job)]) -> AsyncIterator[JobEvent]:
         """The job's status and progress events from its start, in order, then done with
         the whole job; a reader that is slow or late misses nothing."""

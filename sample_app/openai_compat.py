@@ -7,6 +7,11 @@ the reply reached ``max_tokens`` and ``stop`` otherwise, a usage chunk (empty ``
 when ``stream_options.include_usage`` is set, then ``data: [DONE]``. A model failing half way
 ends the stream with one ``{"error": ...}`` chunk and no ``[DONE]``. Without ``stream``: one
 ``chat.completion`` object, or the gateway's JSON error with its status.
+
+The route declares both answers of 200 in the OpenAPI document: the ``chat.completion``
+object as ``application/json``, and the chunks as the ``itemSchema`` of
+``text/event-stream`` (each event's ``data`` a :class:`ChatCompletionChunk` or an
+:class:`ErrorChunk`; the last one, ``[DONE]``, is the stream's sentinel, not JSON).
 """
 
 from __future__ import annotations
@@ -18,14 +23,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema, models_json_schema
 
 from .chat import StreamCall, chat_events
 from .config import Settings
 from .deps import StreamCloser, check_token, get_gauges, get_llm_client, get_settings, stream_closer
 from .llm import LLMClient, httpx
-from .models import ChatRequest
+from .models import REFUSED, UPSTREAM_FAILED, ChatRequest, UpstreamErrorKind
 from .ops import Gauges
 from .upstream import map_upstream_error
 
@@ -59,6 +65,93 @@ class CompletionRequest(BaseModel):
         return ChatRequest(message=self.messages[-1].content, max_tokens=self.max_tokens)
 
 
+FinishReason = Literal["stop", "length"]
+
+
+class Usage(BaseModel):
+    """What a completion cost, in the model's tokens (here: words)."""
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"]
+    content: str
+
+
+class CompletionChoice(BaseModel):
+    index: int
+    message: AssistantMessage
+    finish_reason: FinishReason
+
+
+class ChatCompletion(BaseModel):
+    """The whole reply, without ``stream``."""
+    id: str
+    object: Literal["chat.completion"]
+    created: int = Field(description="When the completion was created, in Unix seconds.")
+    model: str
+    choices: list[CompletionChoice]
+    usage: Usage
+
+
+# A field that some chunks leave out is never null in the others: SkipJsonSchema keeps
+# null out of the document.
+class ChunkDelta(BaseModel):
+    """What a chunk adds to the reply: the role (first chunk), some text, or nothing (the
+    last chunk)."""
+    role: Literal["assistant"] | SkipJsonSchema[None] = None
+    content: str | SkipJsonSchema[None] = None
+
+
+class ChunkChoice(BaseModel):
+    index: int
+    delta: ChunkDelta
+    finish_reason: FinishReason | None
+
+
+class ChatCompletionChunk(BaseModel):
+    """One chunk of a streamed reply; the usage chunk has no choices and carries ``usage``."""
+    id: str
+    object: Literal["chat.completion.chunk"]
+    created: int = Field(description="When the completion was created, in Unix seconds.")
+    model: str
+    choices: list[ChunkChoice]
+    usage: Usage | SkipJsonSchema[None] = None
+
+
+class StreamError(BaseModel):
+    message: str
+    type: UpstreamErrorKind
+    code: str | None
+
+
+class ErrorChunk(BaseModel):
+    """The chunk that ends a stream whose model failed half way (no ``[DONE]`` follows)."""
+    error: StreamError
+
+
+CHUNK_MODELS = (ChatCompletionChunk, ErrorChunk)
+
+CHUNK_EVENTS = {
+    "type": "object",
+    "properties": {"data": {
+        "type": "string",
+        "contentMediaType": "application/json",
+        # An object with "error" is the error chunk, any other a chunk: a chunk that drifts
+        # is then reported at the field that drifted, not as matching neither model.
+        "contentSchema": {"if": {"type": "object", "required": ["error"]},
+                          "then": {"$ref": "#/components/schemas/ErrorChunk"},
+                          "else": {"$ref": "#/components/schemas/ChatCompletionChunk"}},
+        "description": "A chat.completion.chunk, or the error chunk that ends a failed "
+                       "stream; after the last chunk of a finished stream, the sentinel "
+                       "[DONE] (not JSON).",
+    }},
+    "required": ["data"],
+}
+
+
 class Completion:
     """One completion's identity, shared by all its chunks."""
 
@@ -76,8 +169,10 @@ class Completion:
         return self.chunk([{"index": 0, "delta": delta, "finish_reason": finish_reason}])
 
 
-def usage(prompt: str, tokens: int) -> dict[str, int]:
+def usage(prompt: str, tokens: int, bug: Callable[[str], bool]) -> dict[str, int]:
     asked = len(prompt.split())
+    if bug("openai-usage-renamed"):  # the Responses API's names, not chat-completions'
+        return {"input_tokens": asked, "output_tokens": tokens, "total_tokens": asked + tokens}
     return {"prompt_tokens": asked, "completion_tokens": tokens, "total_tokens": asked + tokens}
 
 
@@ -87,6 +182,11 @@ async def openai_chunks(body: CompletionRequest, events: AsyncIterator[Any],
     completion = Completion(body.model)
     async for kind, data in events:
         if kind == "start":
+            if bug("openai-role-chunk-without-index"):
+                # the role chunk written out by hand: its choice has no index
+                yield completion.chunk([{"delta": {"role": "assistant", "content": ""},
+                                         "finish_reason": None}])
+                continue
             yield completion.delta({"role": "assistant", "content": ""})
         elif kind == "token":
             yield completion.delta({"content": data["text"]})
@@ -102,21 +202,26 @@ async def openai_chunks(body: CompletionRequest, events: AsyncIterator[Any],
             yield completion.delta({}, reason)
             asked = body.stream_options and body.stream_options.include_usage
             if asked and not bug("openai-usage-ignored"):
-                yield completion.chunk([], usage=usage(body.chat().message, data["tokens"]))
+                yield completion.chunk([], usage=usage(body.chat().message, data["tokens"], bug))
             yield "data: [DONE]\n\n"
             return
 
 
 def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> None:
     """``POST /v1/chat/completions`` on ``app``; ``complete`` is the gateway's whole reply."""
+    document_chunks(app)
 
-    @app.post("/v1/chat/completions", response_model=None)
+    @app.post("/v1/chat/completions", response_model=None, responses={
+        200: {"model": ChatCompletion,
+              "description": "The whole reply; with stream, its chunks as Server-Sent Events.",
+              "content": {"text/event-stream": {"itemSchema": CHUNK_EVENTS}}},
+        **REFUSED, **UPSTREAM_FAILED})
     async def chat_completions(
         request: Request, body: CompletionRequest,
         llm: LLMClient = Depends(get_llm_client), gauges: Gauges = Depends(get_gauges),
         closer: StreamCloser = Depends(stream_closer),
         current: Settings = Depends(get_settings),
-    ) -> dict[str, Any] | StreamingResponse:
+    ) -> dict[str, Any] | StreamingResponse | JSONResponse:
         """The chat in the OpenAI chat-completions shape, streamed or whole."""
         authorization = request.headers.get("authorization")
         check_token(authorization, current)
@@ -130,11 +235,37 @@ def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> N
         try:
             reply = await complete(llm, chat.message, chat.max_tokens, current)
         except (TimeoutError, httpx.HTTPError) as exc:
-            raise map_upstream_error(exc, current) from None
+            failure = map_upstream_error(exc, current)
+            if current.has_bug("openai-error-in-openai-shape"):
+                # an OpenAI client expects OpenAI's error object: the stream's error chunk
+                error = {"message": failure.message, "type": failure.kind, "code": failure.status}
+                return JSONResponse({"error": error}, status_code=failure.status,
+                                    headers=failure.headers)
+            raise failure from None
         tokens = len(reply.split())
         completion = Completion(body.model)
-        return {"id": completion.id, "object": "chat.completion", "created": completion.created,
+        created = time.time() if current.has_bug("openai-created-float") else completion.created
+        return {"id": completion.id, "object": "chat.completion", "created": created,
                 "model": body.model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
                              "finish_reason": "length" if tokens >= chat.max_tokens else "stop"}],
-                "usage": usage(chat.message, tokens)}
+                "usage": usage(chat.message, tokens, current.has_bug)}
+
+
+def document_chunks(app: FastAPI) -> None:
+    """Add the chunk models, which only the ``itemSchema`` of the stream names, to the
+    components of ``app``'s OpenAPI document (FastAPI adds those of ``responses=`` models
+    only)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            _, found = models_json_schema([(model, "serialization") for model in CHUNK_MODELS],
+                                          ref_template="#/components/schemas/{model}")
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in found.get("$defs", {}).items():
+                schemas.setdefault(name, schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

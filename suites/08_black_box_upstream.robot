@@ -196,9 +196,7 @@ Start Gateway Process Against A Fake Upstream
     ...    env:SAMPLE_APP_UPSTREAM_TIMEOUT=${GATEWAY_TIMEOUT}
     ...    env:SAMPLE_APP_LLM_MAX_CONNECTIONS=${CONNECTIONS}
     Set Log Level    ${level}
-    Open Url    http://127.0.0.1:${port}    alias=anonymous
-    Open Url    http://127.0.0.1:${port}    alias=gateway    token=${TOKEN}
-    Wait Until Service Is Up    /health    timeout=20s
+    Open Clients To The Gateway At    http://127.0.0.1:${port}
 
 Stop Gateway Process And Fake Upstream
     [Documentation]    Stops the gateway first, so no request of it is cut by the upstream going away.
