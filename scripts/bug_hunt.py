@@ -107,8 +107,12 @@ def _step_cause(step: Any) -> str | None:
 
 
 def _traceback_class(step: Any) -> str | None:
-    for message in getattr(step, "body", ()):
-        if getattr(message, "type", "") != "MESSAGE" or not message.message.startswith(TRACEBACK):
+    """The class of the keyword's own failure: the first traceback after its FAIL message
+    (the app's errors the library logged at DEBUG come before it)."""
+    messages = [m for m in getattr(step, "body", ()) if getattr(m, "type", "") == "MESSAGE"]
+    failed = next((n for n, m in enumerate(messages) if m.level == "FAIL"), -1)
+    for message in messages[failed + 1:]:
+        if not message.message.startswith(TRACEBACK):
             continue
         for line in message.message.splitlines()[1:]:
             if line and not line.startswith(" "):
