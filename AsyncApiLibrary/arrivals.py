@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from .items import StreamItem
@@ -63,7 +64,19 @@ def make_batch(self: LiveStream, parts: list[Any], now: float) -> list[StreamIte
     if self.checker is not None:  # as each item arrives, even on a stream that never ends
         for item in batch:
             problem = self.checker(item)
-            if problem is not None and not (self.done.matches(item)
-                                            or self.error_rule.matches(item)):
-                self.violations[item.index] = problem  # a [DONE] sentinel is no data item
+            if problem is not None and not _sentinel(self, item):
+                self.violations[item.index] = problem
     return batch
+
+
+def _sentinel(stream: LiveStream, item: StreamItem) -> bool:
+    """A done or error marker that is no data item (OpenAI's ``data: [DONE]``): its data is
+    not JSON, so the contract's item schema is not its. A done or error event that
+    carries JSON is checked like any other."""
+    if not (stream.done.matches(item) or stream.error_rule.matches(item)):
+        return False
+    try:
+        json.loads(item.data)
+    except ValueError:
+        return True
+    return False

@@ -27,6 +27,14 @@ Raw Chunks Of A Contracted Stream Are Not Checked As Its Events
     Start Stream    GET    /tokens    format=raw    done=end    name=s
     Read Until Done
 
+A Done Event Is Checked Like Any Other
+    Start Stream    GET    /finished    name=s
+    Expect Done Event
+    Start Stream    GET    /finished    params={"drift": "true"}    name=d
+    Run Keyword And Expect Error
+    ...    EQUALS:Event 2 of stream 'd' breaks the contract of GET /finished: /data: {"token_count":2} is not valid under any of the schemas listed in the 'anyOf' keyword (event: '{"token_count": 2}').
+    ...    Expect Done Event
+
 A Renamed Field In One Event
     Start Stream    GET    /tokens    params={"drift_at": "1"}    name=s
     Expect Event    token

@@ -34,6 +34,18 @@ async def tokens(n: int = 3, drift_at: int = -1, drift: str = "rename") -> Async
         yield ServerSentEvent(data=data, event="token")
 
 
+class Done(BaseModel):
+    tokens: int
+
+
+@app.get("/finished", response_class=EventSourceResponse)
+async def finished(n: int = 2, drift: bool = False) -> AsyncIterator[Token | Done]:
+    """Tokens, then a done event; with ``drift``, the done event's field is renamed."""
+    for index in range(n):
+        yield ServerSentEvent(data={"index": index, "text": "t"}, event="token")
+    yield ServerSentEvent(data={"token_count": n} if drift else {"tokens": n}, event="done")
+
+
 @app.get("/lines")
 async def lines(n: int = 2, drift_at: int = -1) -> AsyncIterator[Token]:
     for index in range(n):
