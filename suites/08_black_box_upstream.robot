@@ -23,6 +23,13 @@ Test Tags           black-box    upstream
 ${GATEWAY_TIMEOUT}      0.5
 ${CONNECTIONS}          2
 ${UPSTREAM_URL}         ${EMPTY}
+# What a plain HTTP upstream answers, and what the gateway must have asked of it.
+&{ANSWER}               role=assistant    content=Fine.
+&{CHOICE}               index=${0}    message=${ANSWER}    finish_reason=stop
+&{COMPLETION}           id=c1    object=chat.completion    created=${1}    model=sample
+...                     choices=${{[$CHOICE]}}
+&{ASKED}                model=sample    max_tokens=${5}    stream=${False}
+...                     messages=${{[{"role": "user", "content": "Hi there"}]}}
 
 
 *** Test Cases ***
@@ -177,8 +184,36 @@ A Stream Left Mid-Answer Closes Its Upstream Connection At Once
     And Connections To Should Be    ${UPSTREAM_URL}    0
     [Teardown]    Close Client    here
 
+The Gateway Asks The Upstream In The OpenAI Shape, With The Caller's Limit
+    [Documentation]    On the wire: a plain HTTP fake records the request body the gateway's
+    ...    model client sends, field by field, beyond what the fake OpenAI server reads of it.
+    [Tags]    wire
+    Given A Gateway In This Process Using A Plain HTTP Upstream
+    And Fake Route    POST    /v1/chat/completions    json=${COMPLETION}    fake=wire
+    When Send Chat    Hi there    max_tokens=${5}    alias=wire-gateway
+    Then Json Field Should Be    reply    Fine.
+    And Fake Upstream Should Have Received    POST    /v1/chat/completions    json=${ASKED}
+    ...    fake=wire
+    [Teardown]    Close The Gateway And Its Plain HTTP Upstream
+
 
 *** Keywords ***
+A Gateway In This Process Using A Plain HTTP Upstream
+    [Documentation]    A fake HTTP upstream named ``wire`` that answers only what a test
+    ...    routes, and the gateway in ``MODE`` as client ``wire-gateway``, pointed at it.
+    ${url} =    Start Fake Http Upstream    name=wire
+    Set Environment Variable    SAMPLE_APP_LLM_URL    ${url}
+    TRY
+        Open Gateway    ${PATIENT_APP}    alias=wire-gateway
+    FINALLY
+        Remove Environment Variable    SAMPLE_APP_LLM_URL
+    END
+
+Close The Gateway And Its Plain HTTP Upstream
+    [Documentation]    The gateway first, so none of its requests is cut by the upstream going.
+    Close Client    wire-gateway
+    Remove Fake Upstream    wire
+
 Start Gateway Process Against A Fake Upstream
     [Documentation]    Serves the fake upstream, starts the gateway pointed at it, and waits
     ...    until the gateway answers.
