@@ -33,9 +33,10 @@ OTHER_COLOUR = "#7f7f7f"
 DONE_COLOUR = "#2ca02c"
 ERROR_COLOUR = "#d62728"
 MOMENT_COLOURS = {"disconnect": "#222222", "end": "#555555", "broke": "#b00020",
-                  "sent": "#1565c0"}
+                  "sent": "#1565c0", "closed": "#555555"}
 MOMENT_WORDS = {"disconnect": "test disconnected", "end": "server ended the stream",
-                "broke": "stream broke", "sent": "test sent a message"}
+                "broke": "stream broke", "sent": "test sent a message",
+                "closed": "server closed the WebSocket"}
 
 
 @dataclass(frozen=True)

@@ -250,7 +250,8 @@ def stream_moments(stream: LiveStream) -> list[timeline.Moment]:
     moments = []
     ended = end_ms(stream)
     if ended is not None:
-        moments.append(timeline.Moment(ended, "broke" if stream.error is not None else "end"))
+        end = "closed" if stream.noun == "WebSocket" else "end"
+        moments.append(timeline.Moment(ended, "broke" if stream.error is not None else end))
     cut = since_sent(stream, stream.disconnected_at)
     if cut is not None and not server_ended_first(stream):
         moments.append(timeline.Moment(cut, "disconnect"))
@@ -327,9 +328,11 @@ def ending(stream: LiveStream) -> str:
 def headline(stream: LiveStream, masker: Masker) -> list[str]:
     """The figures beside the picture, as HTML lines."""
     first = stream.first_offset_ms
+    word = getattr(stream, "item_word", "item")  # a WebSocket carries messages
     return [
-        f"<b>First item</b> after {ms(first)}" if first is not None else "<b>No item</b> arrived",
+        f"<b>First {word}</b> after {ms(first)}" if first is not None else f"<b>No {word}</b> arrived",
         gap_line(stream),
         f"<b>How it ended</b>: {escape(clip(masker.text(ending(stream)), 300))}",
-        f"<b>Items</b>: {stream.arrived_count} arrived, {stream.delivered_count} read by the test",
+        f"<b>{word.capitalize()}s</b>: {stream.arrived_count} arrived, {stream.delivered_count} "
+        "read by the test",
     ]
