@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema_rs
 
@@ -100,6 +101,11 @@ class Contract:
         if not isinstance(document, dict) or "paths" not in document:
             raise UsageError(f"The contract from {source} is not an OpenAPI document (no 'paths').")
         self.source = source
+        # Paths in the document are relative to where the API is served: a server URL's
+        # path (``servers: [{url: "/api"}]``), or the base path of the URL a client opened.
+        self.prefixes = [prefix for server in document.get("servers") or []
+                         if isinstance(server, dict)
+                         and (prefix := urlsplit(str(server.get("url", ""))).path.rstrip("/"))]
         self._operations: list[tuple[str, re.Pattern[str], Operation]] = []
         # Concrete paths match before templated ones, as OpenAPI says (/jobs/stats before
         # /jobs/{job_id}), whatever their order in the document.
@@ -117,10 +123,21 @@ class Contract:
         except ValueError as exc:
             raise UsageError(f"The contract from {source} is not JSON: {exc}.") from None
 
+    def served_under(self, base_path: str) -> None:
+        """The API is served under ``base_path`` too (the path of the URL a client opened)."""
+        base_path = base_path.rstrip("/")
+        if base_path and base_path not in self.prefixes:
+            self.prefixes.append(base_path)
+
     def operation(self, method: str, path: str) -> Operation | None:
-        for declared, pattern, operation in self._operations:
-            if declared == method.upper() and pattern.match(path):
-                return operation
+        """The operation for ``method`` ``path``: the path as requested, or with the
+        prefix the API is served under taken off."""
+        candidates = [path] + [path[len(prefix):] for prefix in self.prefixes
+                               if path.startswith(prefix + "/")]
+        for candidate in candidates:
+            for declared, pattern, operation in self._operations:
+                if declared == method.upper() and pattern.match(candidate):
+                    return operation
         return None
 
 

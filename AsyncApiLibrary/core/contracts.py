@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 
@@ -15,7 +16,14 @@ from .exchange import exchange
 
 async def load_contract(target: Target, spec: str, limit: float) -> Contract:
     """``openapi``: the app's own document (in this process) or the service's
-    ``/openapi.json``; otherwise a file path or an http(s) URL of an OpenAPI document."""
+    ``/openapi.json``; otherwise a file path or an http(s) URL of an OpenAPI document.
+    A client opened at a URL with a path (``http://host/api``) finds its operations under it."""
+    contract = await _load(target, spec, limit)
+    contract.served_under(urlsplit(target.base_url).path)
+    return contract
+
+
+async def _load(target: Target, spec: str, limit: float) -> Contract:
     if spec == "openapi":
         app = target.user_app
         if app is not None and callable(getattr(app, "openapi", None)):

@@ -35,6 +35,18 @@ A Done Event Is Checked Like Any Other
     ...    EQUALS:Event 2 of stream 'd' breaks the contract of GET /finished: /data: {"token_count":2} is not valid under any of the schemas listed in the 'anyOf' keyword (event: '{"token_count": 2}').
     ...    Expect Done Event
 
+An API Served Under A Path Is Checked By Its Own Paths
+    [Documentation]    The document's paths are relative to where the API is served: a
+    ...    client opened at http://host/api checks GET /api/reply as GET /reply.
+    [Setup]    Open App    tests.acceptance.apps.contracted:mounted    alias=host    mode=server
+    ${base} =    Get Base Url    host
+    Open Url    ${base}/api    alias=api    contract=${base}/api/openapi.json
+    Send Request    GET    /reply
+    Json Field Should Be    tokens    2
+    Run Keyword And Expect Error
+    ...    EQUALS:GET /api/reply -> 200 breaks the contract: GET /reply (200) /tokens: "two" is not of type "integer".
+    ...    Send Request    GET    /reply    params={"drift": "true"}
+
 A Renamed Field In One Event
     Start Stream    GET    /tokens    params={"drift_at": "1"}    name=s
     Expect Event    token

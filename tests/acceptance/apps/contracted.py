@@ -64,3 +64,7 @@ async def reply(drift: bool = False, teapot: bool = False) -> object:
 @app.post("/echo", response_model=Reply)
 async def echo(body: Reply) -> Reply:
     return body
+
+
+mounted = FastAPI()  # the same API served under /api, as behind a gateway's route
+mounted.mount("/api", app)
