@@ -10,12 +10,27 @@ from .masking import mask, mask_body
 BODY_LOG = 2000  # characters of a body shown at DEBUG
 
 
-def clip(content: bytes, limit: int = BODY_LOG) -> str:
-    """A body as text for a message: decoded, masked, quoted, and cut at ``limit``
-    characters. Masked before it is cut: a credential cut in half is no longer one the
-    masker knows, and its first half would show."""
-    text = mask_body(content.decode("utf-8", "replace"))
-    return repr(text if len(text) <= limit else text[:limit] + "...")
+def clip(content: bytes | str, limit: int = BODY_LOG) -> str:
+    """A body as text for a message: decoded, masked, and cut at ``limit`` characters;
+    a JSON object or array as it is (``{"detail": "..."}``), other text quoted. Masked
+    before it is cut: a credential cut in half is no longer one the masker knows, and its
+    first half would show."""
+    text = content if isinstance(content, str) else content.decode("utf-8", "replace")
+    text = mask_body(text)
+    cut = text if len(text) <= limit else text[:limit] + "..."
+    return cut if _json_document(text) else repr(cut)
+
+
+def _json_document(text: str) -> bool:
+    """Whether ``text`` is a JSON object or array (what a body usually is)."""
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
 
 
 def short(value: Any, limit: int = 120) -> str:

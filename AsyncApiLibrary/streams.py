@@ -17,7 +17,7 @@ import anyio
 from .arrivals import RawDecoder, make_batch
 from .contract import item_checker, response_problem
 from .conventions import DoneRule, ErrorRule
-from .display import short
+from .display import clip
 from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
 from .items import StreamItem
@@ -239,7 +239,7 @@ class LiveStream:
             status = self.response.status_code if self.response is not None else "no"
             raise StreamFailure(
                 f"Stream {self.label} was answered with status {status}, not a stream: "
-                f"{short(self.rejected_body, 200)}."
+                f"{clip(self.rejected_body, 200)}."
             )
 
     async def next_item(self, timeout: float | None) -> StreamItem:

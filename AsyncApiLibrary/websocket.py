@@ -24,7 +24,7 @@ import anyio
 
 from .arrivals import TRANSCRIPT_LIMIT, make_batch
 from .asgi_websocket import ABNORMAL, Event, Refusal
-from .display import short
+from .display import clip, short
 from .errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from .httpclient import httpx
 from .items import StreamItem, matches_pattern
@@ -263,7 +263,7 @@ class LiveSocket(LiveStream):
 
     def refused_words(self) -> str:
         status = self.refusal.status if self.refusal is not None else "no"
-        body = f": {short(self.rejected_body, 200)}" if self.rejected_body else ""
+        body = f": {clip(self.rejected_body, 200)}" if self.rejected_body else ""
         return f"the server refused the handshake with HTTP status {status}{body}"
 
     # -- reading (what differs from a stream) ------------------------------------------------

@@ -11,7 +11,7 @@ from robot.api.types import Secret
 
 from .. import core
 from ..arguments import Duration, build_request, is_token, json_value, seconds
-from ..display import short
+from ..display import clip, short
 from ..errors import ExpectationFailed, UsageError
 from ..masking import secret_value
 from ..websocket import LiveSocket, handshake_headers
@@ -115,7 +115,7 @@ class WebSocketKeywords(LibraryComponent):
             raise ExpectationFailed(
                 f"Expected the WebSocket handshake of {path} to be refused with status "
                 f"{status}, but it was refused with {got}"
-                f"{': ' + short(socket.rejected_body, 200) if socket.rejected_body else ''}."
+                f"{': ' + clip(socket.rejected_body, 200) if socket.rejected_body else ''}."
             )
         logger.info(f"The server refused the WebSocket handshake of {path} with status {got}.")
         return got

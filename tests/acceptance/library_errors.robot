@@ -113,7 +113,7 @@ Status Mismatch Quotes The Body
     Open App    sample_app.main:app
     Send Chat    hi
     Run Keyword And Expect Error
-    ...    Expected status 200 from POST /chat, got 401 Unauthorized: '{"detail":"Missing bearer token."}'.
+    ...    Expected status 200 from POST /chat, got 401 Unauthorized: {"detail":"Missing bearer token."}.
     ...    Status Should Be    200
 
 Wrong Argument Type

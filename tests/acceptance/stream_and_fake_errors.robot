@@ -50,7 +50,7 @@ Disconnect Before Any Stream
 Reading A Refused Stream Shows Its Status And Body
     Start Stream    POST    /chat/stream    json={"message": ""}    name=s
     Run Keyword And Expect Error
-    ...    EQUALS:Stream 's' (POST /chat/stream) was answered with status 422, not a stream: '{"detail":[{"type":"string_too_short","loc":["body","message"],"msg":"String should have at least 1 character","input":"","ctx":{"min_length":1}}]}'.
+    ...    EQUALS:Stream 's' (POST /chat/stream) was answered with status 422, not a stream: {"detail":[{"type":"string_too_short","loc":["body","message"],"msg":"String should have at least 1 character","input":"","ctx":{"min_length":1}}]}.
     ...    Read Next Event
 
 Unknown Stream Format
