@@ -130,6 +130,8 @@ def content_text(item: StreamItem, content: Callable[[StreamItem], str | None] |
 
 def default_content(item: StreamItem) -> str:
     """An OpenAI chat-completion chunk's delta text or tool call; any other item's data."""
+    if '"choices"' not in item.data:  # not such a chunk: no need to parse it
+        return item.data
     summary = openai_chunk_text(json_value(item.data))
     return item.data if summary is None else summary
 
