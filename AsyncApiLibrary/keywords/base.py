@@ -18,7 +18,7 @@ from ..contract import request_problem, response_problem
 from ..conventions import DoneRule, ErrorRule
 from ..display import short
 from ..errors import ExpectationFailed, StreamFailure, UsageError
-from ..items import StreamItem
+from ..items import StreamItem, matches_pattern
 from ..results import ApiResponse
 from ..streams import LiveStream
 from ..tracking import REQUEST_ID_HEADER
@@ -69,6 +69,24 @@ class LibraryComponent:
         if stream.done_item is item:
             self.log_transcript(stream)
         return item
+
+    def read_in_order(self, stream: LiveStream, names: tuple[str, ...],
+                      timeout: timedelta | None, noun: str) -> list[StreamItem]:
+        """One item per expected name (``noun``: what the reader calls them), failing at the
+        first that does not match; the items read."""
+        if not names:
+            raise UsageError(f"Give at least one expected {noun} name.")
+        items: list[StreamItem] = []
+        for position, pattern in enumerate(names, start=1):
+            item = self.read_item(stream, timeout)
+            items.append(item)
+            if not matches_pattern(item, pattern):
+                raise ExpectationFailed(self.ctx.masker.text(
+                    f"Expected {noun} {position} of {len(names)} on {stream.noun} "
+                    f"'{stream.name}' to be '{pattern}', got {item.summary()} (order so far: "
+                    f"{', '.join(i.name or short(i.data, 20) for i in items)})."
+                ))
+        return items
 
     def stream_maker(self, client: str, request: Any, name: str, fmt: str, done: str | None,
                      error: str | None, kind: type[LiveStream] = LiveStream,

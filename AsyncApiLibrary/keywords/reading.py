@@ -90,20 +90,7 @@ class ReadingKeywords(LibraryComponent):
         Example:
         | `Expect Events In Order` | start | token | token | done |
         """
-        if not names:
-            raise UsageError("Give at least one expected event name.")
-        chosen = self.stream(stream)
-        items: list[StreamItem] = []
-        for position, pattern in enumerate(names, start=1):
-            item = self.read_item(chosen, timeout)
-            items.append(item)
-            if not matches_pattern(item, pattern):
-                raise ExpectationFailed(
-                    f"Expected event {position} of {len(names)} on stream '{chosen.name}' to "
-                    f"be '{pattern}', got {item.summary()} (order so far: "
-                    f"{', '.join(i.name or i.data for i in items)})."
-                )
-        return items
+        return self.read_in_order(self.stream(stream), names, timeout, "event")
 
     @keyword(tags=TAGS)
     def expect_exactly_these_events(self, *names: str, timeout: Duration | None = None,

@@ -86,20 +86,7 @@ class WebSocketReadingKeywords(LibraryComponent):
         Example:
         | `Expect Messages In Order` | token | token | done |
         """
-        if not names:
-            raise UsageError("Give at least one expected message name.")
-        socket = self.websocket(websocket)
-        items: list[StreamItem] = []
-        for position, pattern in enumerate(names, start=1):
-            item = self.read_item(socket, timeout)
-            items.append(item)
-            if not matches_pattern(item, pattern):
-                raise ExpectationFailed(self.ctx.masker.text(
-                    f"Expected message {position} of {len(names)} on WebSocket "
-                    f"'{socket.name}' to be '{pattern}', got {item.summary()} (order so far: "
-                    f"{', '.join(i.name or short(i.data, 20) for i in items)})."
-                ))
-        return items
+        return self.read_in_order(self.websocket(websocket), names, timeout, "message")
 
     @keyword(tags=[*TAGS, "timing"])
     def first_message_should_arrive_within(self, bound: Duration, name: str | None = None,
