@@ -330,6 +330,24 @@ CATALOGUE: tuple[Bug, ...] = (
             "A Streamed Completion Follows The OpenAI Chunk Format",
             "The Usage Chunk Counts What Was Streamed",
         )),
+    # -- tool calls on the OpenAI-compatible route (sample_app/tools.py) ---------------------
+    Bug("openai-tool-call-index-dropped", "lost stream data",
+        "The OpenAI-compatible stream sends the pieces of every tool call but the first "
+        "without their index, so a client adds the second parallel call to the first.", (
+            "Two Parallel Tool Calls Keep Their Indexes",
+        )),
+    Bug("openai-tool-calls-finish-with-stop", "wrong finish reason",
+        "The OpenAI-compatible route says finish_reason stop after the model's tool calls, "
+        "so a client takes them for a finished answer and never runs them.", (
+            "A Streamed Tool Call Arrives In Pieces And Finishes With Tool Calls",
+            "A Whole Completion Carries The Model's Tool Calls",
+        )),
+    Bug("openai-tool-arguments-unchecked", "partial failure reported as success",
+        "The OpenAI-compatible route relays a tool call whose arguments are not a JSON object "
+        "as a finished call, which the client then fails to run.", (
+            "A Streamed Tool Call Whose Arguments Are Not JSON Ends With An Error Chunk",
+            "A Whole Reply Whose Tool Call Arguments Are Not JSON Is A 502",
+        )),
     # -- contract drift: the OpenAI-compatible route writes its JSON by hand -------------------
     Bug("openai-usage-renamed", "contract drift",
         "The OpenAI-compatible route names its usage counts input_tokens and output_tokens "

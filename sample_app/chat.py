@@ -2,8 +2,10 @@
 
 A stream is ``start``, one ``token`` per model token (at most ``max_tokens``: a model that
 sends more is cut off), then ``done``; or, when the model fails, ``start``, the tokens so
-far and one ``error`` event (see :mod:`sample_app.upstream`). Nothing follows ``done`` or
-``error``. Whatever ends the stream (its end, an error, a client that left), the upstream
+far and one ``error`` event (see :mod:`sample_app.upstream`). A model offered tools
+(``StreamCall.tools``: the OpenAI-compatible route's, when its caller offers some) may send
+pieces of tool calls among its tokens: each is a ``tool_call`` event carrying the piece,
+and counts as a token. Nothing follows ``done`` or ``error``. Whatever ends the stream (its end, an error, a client that left), the upstream
 call is closed and the gauges go back down.
 """
 
@@ -20,7 +22,7 @@ import anyio.lowlevel
 
 from .config import Settings
 from .deps import check_token
-from .llm import LLMClient, httpx
+from .llm import LLMClient, Tools, httpx
 from .models import ChatRequest, Renderer
 from .ops import Gauges
 from .upstream import map_upstream_error
@@ -30,9 +32,11 @@ MAX_STREAM_SECONDS = 600.0
 
 @dataclasses.dataclass(frozen=True)
 class StreamCall:
-    """What a stream route needs of its request: the body, and the caller's credentials."""
+    """What a stream route needs of its request: the body, the caller's credentials, and
+    the tools offered to the model (``tools=`` of its calls; None: no tools)."""
     body: ChatRequest
     authorization: str | None
+    tools: Tools | None = None
 
 
 async def chat_events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings: Settings,
@@ -41,8 +45,9 @@ async def chat_events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings
     bug = settings.has_bug
     body = call.body
     max_tokens = 16 if bug("max-tokens-ignored") else body.max_tokens
+    offered = {"tools": call.tools} if call.tools else {}
     gauges.active_streams += 1
-    upstream = llm.stream(prompt=body.message, max_tokens=max_tokens)
+    upstream = llm.stream(prompt=body.message, max_tokens=max_tokens, **offered)
     gauges.open_upstream_calls += 1
     if bug("stream-deadline-task-forgotten"):
         asyncio.get_running_loop().create_task(_cut_off_later(upstream))
@@ -62,7 +67,7 @@ async def chat_events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings
                 if bug("retry-mid-stream") and not retried:
                     retried = True  # reconnect once; the model starts its reply again
                     await upstream.aclose()
-                    upstream = llm.stream(prompt=body.message, max_tokens=max_tokens)
+                    upstream = llm.stream(prompt=body.message, max_tokens=max_tokens, **offered)
                     continue
                 if bug("no-error-event"):
                     return
@@ -79,7 +84,10 @@ async def chat_events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings
             if count == 0 and bug("start-after-first-token"):
                 yield render("start", {"max_tokens": body.max_tokens})
             count += 1
-            yield render("token", {"index": count, "text": token})
+            if call.tools and not isinstance(token, str):
+                yield render("tool_call", token)
+            else:
+                yield render("token", {"index": count, "text": token})
             if count == body.max_tokens:  # a model that ignores max_tokens is cut off here
                 if bug("done-without-stop"):
                     yield render("done", {"tokens": count})

@@ -1,4 +1,15 @@
-"""LLM clients: a deterministic built-in model, and an OpenAI-compatible HTTP client."""
+"""LLM clients: a deterministic built-in model, and an OpenAI-compatible HTTP client.
+
+A client is asked for a reply to ``prompt`` of at most ``max_tokens`` tokens, and may be
+offered ``tools`` (OpenAI function tools, as dicts; only the OpenAI-compatible route offers
+them, and only when its caller did). Streamed, it yields its text a token at a time and,
+when it calls tools, each piece of a call as one entry of OpenAI's ``delta.tool_calls``
+(a dict: ``index``; ``id``, ``type`` and ``function.name`` on the first piece of each
+call; ``function.arguments``, the next piece of the arguments' JSON text). Whole, it
+returns its text, or, when it calls tools, the assistant message as a dict
+(``{"content": str | None, "tool_calls": [{"id", "type", "function": {"name",
+"arguments"}}]}``). See :mod:`sample_app.tools` for what the gateway makes of them.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +21,19 @@ import anyio
 import anyio.lowlevel
 import httpx2 as httpx
 
+Tools = list[dict[str, Any]]
+Reply = str | dict[str, Any]
+"""A whole reply: the text, or the assistant message that calls tools."""
+Piece = str | dict[str, Any]
+"""A streamed piece: a token of text, or a piece of a tool call."""
+
 
 class LLMClient(Protocol):
-    async def complete(self, *, prompt: str, max_tokens: int) -> str: ...
+    async def complete(self, *, prompt: str, max_tokens: int,
+                       tools: Tools | None = None) -> Reply: ...
 
-    def stream(self, *, prompt: str, max_tokens: int) -> AsyncIterator[str]: ...
+    def stream(self, *, prompt: str, max_tokens: int,
+               tools: Tools | None = None) -> AsyncIterator[Piece]: ...
 
     async def aclose(self) -> None: ...
 
@@ -28,7 +47,8 @@ class UpstreamReportedError(httpx.RemoteProtocolError):
 
 
 class EchoModel:
-    """Offline and deterministic: answers ``Echo: <prompt>``, one word per token."""
+    """Offline and deterministic: answers ``Echo: <prompt>``, one word per token; it is
+    offered tools like any model, and never calls one."""
 
     def __init__(self, token_delay: float = 0.0, *, bug: str | None = None) -> None:
         self.token_delay = token_delay
@@ -40,11 +60,13 @@ class EchoModel:
         words = words[:max_tokens]
         return [w + " " for w in words[:-1]] + words[-1:]
 
-    async def complete(self, *, prompt: str, max_tokens: int) -> str:
+    async def complete(self, *, prompt: str, max_tokens: int,
+                       tools: Tools | None = None) -> str:
         await anyio.lowlevel.checkpoint()
         return "".join(self._words(prompt, max_tokens))
 
-    async def stream(self, *, prompt: str, max_tokens: int) -> AsyncIterator[str]:
+    async def stream(self, *, prompt: str, max_tokens: int,
+                     tools: Tools | None = None) -> AsyncIterator[str]:
         if self._bug == "echo-model-instance-state":
             self._pending = self._words(prompt, max_tokens)  # one client serves every request
             while self._pending:
@@ -81,31 +103,39 @@ class OpenAICompatibleClient:
         self._bug = bug
         self._messages: list[dict[str, str]] = []
 
-    def _body(self, prompt: str, max_tokens: int, stream: bool) -> dict:
+    def _body(self, prompt: str, max_tokens: int, stream: bool, tools: Tools | None) -> dict:
         messages = [{"role": "user", "content": prompt}]
         if self._bug == "shared-upstream-messages":
             self._messages.append({"role": "user", "content": prompt})  # "the conversation"
             messages = self._messages
-        return {
+        body = {
             "model": "sample",
             "messages": messages,
             "max_tokens": max_tokens,
             "stream": stream,
         }
+        if tools:
+            body["tools"] = tools
+        return body
 
-    async def complete(self, *, prompt: str, max_tokens: int) -> str:
-        body = self._body(prompt, max_tokens, False)
+    async def complete(self, *, prompt: str, max_tokens: int,
+                       tools: Tools | None = None) -> Reply:
+        body = self._body(prompt, max_tokens, False, tools)
         response = await self._client.post("/v1/chat/completions", json=body)
         if self._bug == "client-retries-server-errors" and response.status_code >= 500:
             response = await self._client.post("/v1/chat/completions", json=body)
         response.raise_for_status()
         try:
-            return response.json()["choices"][0]["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
+            message = response.json()["choices"][0]["message"]
+            if message.get("tool_calls"):
+                return {"content": message.get("content"), "tool_calls": message["tool_calls"]}
+            return message["content"]
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise _malformed(response.request, "reply") from None
 
-    async def stream(self, *, prompt: str, max_tokens: int) -> AsyncIterator[str]:
-        body = self._body(prompt, max_tokens, True)
+    async def stream(self, *, prompt: str, max_tokens: int,
+                     tools: Tools | None = None) -> AsyncIterator[Piece]:
+        body = self._body(prompt, max_tokens, True, tools)
         if self._bug == "upstream-response-leaked-on-error":
             request = self._client.build_request("POST", "/v1/chat/completions", json=body)
             response = await self._client.send(request, stream=True)
@@ -127,8 +157,9 @@ class OpenAICompatibleClient:
         await self._client.aclose()
 
 
-async def _tokens(response: httpx.Response) -> AsyncIterator[str]:
-    """The content of each ``data:`` chunk of an OpenAI stream, up to ``[DONE]``."""
+async def _tokens(response: httpx.Response) -> AsyncIterator[Piece]:
+    """The content and the tool-call pieces of each ``data:`` chunk of an OpenAI stream,
+    up to ``[DONE]``."""
     async for line in response.aiter_lines():
         if not line.startswith("data:"):
             continue
@@ -140,10 +171,15 @@ async def _tokens(response: httpx.Response) -> AsyncIterator[str]:
             if "error" in chunk:
                 raise _reported(chunk["error"], response.request)
             delta = chunk["choices"][0].get("delta", {})
+            calls = delta.get("tool_calls") or []
+            if not all(isinstance(call, dict) for call in calls):
+                raise TypeError("a tool-call piece is not an object")
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise _malformed(response.request, "stream chunk") from None
         if delta.get("content"):
             yield delta["content"]
+        for call in calls:
+            yield call
     raise httpx.RemoteProtocolError("The upstream stream ended without [DONE].")
 
 

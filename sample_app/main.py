@@ -39,7 +39,7 @@ from .deps import (
     stream_closer,
 )
 from .jobs import TERMINAL, Job, JobRunner
-from .llm import EchoModel, LLMClient, OpenAICompatibleClient
+from .llm import EchoModel, LLMClient, OpenAICompatibleClient, Reply, Tools
 from .models import (
     JOB_EVENTS,
     REFUSED,
@@ -254,14 +254,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def _complete(llm: LLMClient, prompt: str, max_tokens: int, settings: Settings) -> str:
-    """The model's whole reply, within the upstream deadline."""
+async def _complete(llm: LLMClient, prompt: str, max_tokens: int, settings: Settings,
+                    tools: Tools | None = None) -> Reply:
+    """The model's whole reply, within the upstream deadline; ``tools`` are offered to the
+    model only when there are some."""
+    offered = {"tools": tools} if tools else {}
     bug = settings.has_bug
     attempts = 2 if bug("retry-on-rate-limit") or bug("retry-after-timeout") else 1
     for attempt in range(1, attempts + 1):
         try:
             with anyio.fail_after(settings.upstream_timeout):
-                return await llm.complete(prompt=prompt, max_tokens=max_tokens)
+                return await llm.complete(prompt=prompt, max_tokens=max_tokens, **offered)
         except (TimeoutError, httpx.HTTPError) as exc:
             retry = (bug("retry-on-rate-limit") and upstream_status(exc) == 429
                      or bug("retry-after-timeout")

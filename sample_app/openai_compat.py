@@ -8,6 +8,14 @@ when ``stream_options.include_usage`` is set, then ``data: [DONE]``. A model fai
 ends the stream with one ``{"error": ...}`` chunk and no ``[DONE]``. Without ``stream``: one
 ``chat.completion`` object, or the gateway's JSON error with its status.
 
+With ``tools`` (OpenAI function tools), the model is offered them; the tool calls it makes
+stream as ``delta.tool_calls`` pieces, each with its call's ``index`` (``id``, ``type`` and
+the function's name on the first piece of each call, the arguments' JSON text in pieces),
+and the last chunk says ``finish_reason: "tool_calls"``; whole, the message carries
+``tool_calls`` (its ``content`` null when the model wrote no text) and the same finish
+reason. A tool call the client could not run (see :mod:`sample_app.tools`) is the model's
+failure: an ``upstream_error`` error chunk and no ``[DONE]``, or 502 when whole.
+
 The route declares both answers of 200 in the OpenAPI document: the ``chat.completion``
 object as ``application/json``, and the chunks as the ``itemSchema`` of
 ``text/event-stream`` (each event's ``data`` a :class:`ChatCompletionChunk` or an
@@ -30,12 +38,13 @@ from pydantic.json_schema import SkipJsonSchema, models_json_schema
 from .chat import StreamCall, chat_events
 from .config import Settings
 from .deps import StreamCloser, check_token, get_gauges, get_llm_client, get_settings, stream_closer
-from .llm import LLMClient, httpx
+from .llm import LLMClient, Reply, Tools, httpx
 from .models import REFUSED, UPSTREAM_FAILED, ChatRequest, UpstreamErrorKind
 from .ops import Gauges
-from .upstream import map_upstream_error
+from .tools import MalformedToolCall, StreamedCalls, Tool, ToolCall, ToolCallDelta, whole_calls
+from .upstream import UpstreamFailure, map_upstream_error
 
-Complete = Callable[[LLMClient, str, int, Settings], Awaitable[str]]
+Complete = Callable[[LLMClient, str, int, Settings, Tools | None], Awaitable[Reply]]
 
 
 class Message(BaseModel):
@@ -53,6 +62,8 @@ class CompletionRequest(BaseModel):
     max_tokens: int = Field(16, ge=1, le=256)
     stream: bool = False
     stream_options: StreamOptions | None = None
+    tools: list[Tool] | None = Field(None, max_length=128,
+                                     description="Functions the model may call.")
 
     @model_validator(mode="after")
     def _ends_with_a_question(self) -> CompletionRequest:
@@ -64,8 +75,12 @@ class CompletionRequest(BaseModel):
     def chat(self) -> ChatRequest:
         return ChatRequest(message=self.messages[-1].content, max_tokens=self.max_tokens)
 
+    def offered_tools(self) -> Tools | None:
+        """The tools as the model is offered them (dicts), or None when there are none."""
+        return [tool.model_dump(exclude_none=True) for tool in self.tools] if self.tools else None
 
-FinishReason = Literal["stop", "length"]
+
+FinishReason = Literal["stop", "length", "tool_calls"]
 
 
 class Usage(BaseModel):
@@ -76,8 +91,11 @@ class Usage(BaseModel):
 
 
 class AssistantMessage(BaseModel):
+    """The reply; a reply that calls tools has ``tool_calls``, and null ``content`` when
+    the model wrote no text."""
     role: Literal["assistant"]
-    content: str
+    content: str | None
+    tool_calls: list[ToolCall] | SkipJsonSchema[None] = None
 
 
 class CompletionChoice(BaseModel):
@@ -99,10 +117,11 @@ class ChatCompletion(BaseModel):
 # A field that some chunks leave out is never null in the others: SkipJsonSchema keeps
 # null out of the document.
 class ChunkDelta(BaseModel):
-    """What a chunk adds to the reply: the role (first chunk), some text, or nothing (the
-    last chunk)."""
+    """What a chunk adds to the reply: the role (first chunk), some text, a piece of a
+    tool call, or nothing (the last chunk)."""
     role: Literal["assistant"] | SkipJsonSchema[None] = None
     content: str | SkipJsonSchema[None] = None
+    tool_calls: list[ToolCallDelta] | SkipJsonSchema[None] = None
 
 
 class ChunkChoice(BaseModel):
@@ -178,8 +197,10 @@ def usage(prompt: str, tokens: int, bug: Callable[[str], bool]) -> dict[str, int
 
 async def openai_chunks(body: CompletionRequest, events: AsyncIterator[Any],
                         bug: Callable[[str], bool]) -> AsyncIterator[str]:
-    """The chat's events (start, token..., done or error) as chat-completion chunks."""
+    """The chat's events (start, token or tool_call..., done or error) as chat-completion
+    chunks; a tool call the client could not run ends them with an error chunk."""
     completion = Completion(body.model)
+    calls = StreamedCalls(bug)
     async for kind, data in events:
         if kind == "start":
             if bug("openai-role-chunk-without-index"):
@@ -190,6 +211,13 @@ async def openai_chunks(body: CompletionRequest, events: AsyncIterator[Any],
             yield completion.delta({"role": "assistant", "content": ""})
         elif kind == "token":
             yield completion.delta({"content": data["text"]})
+        elif kind == "tool_call":
+            try:
+                piece = calls.relay(data)
+            except MalformedToolCall as exc:
+                yield error_chunk(exc.message)
+                return
+            yield completion.delta({"tool_calls": [piece]})
         elif kind == "error":
             error = {"message": data["message"], "type": data["kind"], "code": None}
             yield f"data: {json.dumps({'error': error})}\n\n"
@@ -198,13 +226,41 @@ async def openai_chunks(body: CompletionRequest, events: AsyncIterator[Any],
             return
         else:  # done
             cut = data["tokens"] >= body.max_tokens and not bug("openai-finish-reason-always-stop")
-            reason = "length" if cut else "stop"
+            problem = None if cut or not calls.calls else calls.problem()
+            if problem:
+                yield error_chunk(problem)
+                return
+            called = calls.calls and not bug("openai-tool-calls-finish-with-stop")
+            reason = "length" if cut else "tool_calls" if called else "stop"
             yield completion.delta({}, reason)
             asked = body.stream_options and body.stream_options.include_usage
             if asked and not bug("openai-usage-ignored"):
                 yield completion.chunk([], usage=usage(body.chat().message, data["tokens"], bug))
             yield "data: [DONE]\n\n"
             return
+
+
+def error_chunk(message: str) -> str:
+    """The error chunk of a model whose tool call cannot be used."""
+    error = {"message": message, "type": "upstream_error", "code": None}
+    return f"data: {json.dumps({'error': error})}\n\n"
+
+
+def whole_message(reply: Reply, bug: Callable[[str], bool]) -> tuple[dict[str, Any], int]:
+    """The assistant message of a whole reply, and its tokens (the words of its text and
+    of its calls' arguments); 502 when a tool call cannot be used."""
+    if isinstance(reply, str):
+        return {"role": "assistant", "content": reply}, len(reply.split())
+    content = reply.get("content")
+    try:
+        calls = whole_calls(reply.get("tool_calls") or [], bug)
+    except MalformedToolCall as exc:
+        raise UpstreamFailure(502, "upstream_error", exc.message) from None
+    text = " ".join([content or ""] + [call["function"]["arguments"] for call in calls])
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        message["tool_calls"] = calls
+    return message, len(text.split())
 
 
 def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> None:
@@ -227,13 +283,15 @@ def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> N
         check_token(authorization, current)
         chat = body.chat()
         if body.stream:
-            events = chat_events(StreamCall(chat, authorization), llm, gauges, current,
-                                 lambda kind, data: (kind, data))
+            call = StreamCall(chat, authorization, body.offered_tools())
+            events = closer.track(chat_events(call, llm, gauges, current,
+                                              lambda kind, data: (kind, data)))
             chunks = closer.track(openai_chunks(body, events, current.has_bug))
             return StreamingResponse(chunks, media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
         try:
-            reply = await complete(llm, chat.message, chat.max_tokens, current)
+            reply = await complete(llm, chat.message, chat.max_tokens, current,
+                                   body.offered_tools())
         except (TimeoutError, httpx.HTTPError) as exc:
             failure = map_upstream_error(exc, current)
             if current.has_bug("openai-error-in-openai-shape"):
@@ -242,13 +300,15 @@ def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> N
                 return JSONResponse({"error": error}, status_code=failure.status,
                                     headers=failure.headers)
             raise failure from None
-        tokens = len(reply.split())
+        message, tokens = whole_message(reply, current.has_bug)
         completion = Completion(body.model)
         created = time.time() if current.has_bug("openai-created-float") else completion.created
+        called = "tool_calls" in message and not current.has_bug(
+            "openai-tool-calls-finish-with-stop")
+        reason = "tool_calls" if called else "length" if tokens >= chat.max_tokens else "stop"
         return {"id": completion.id, "object": "chat.completion", "created": created,
                 "model": body.model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
-                             "finish_reason": "length" if tokens >= chat.max_tokens else "stop"}],
+                "choices": [{"index": 0, "message": message, "finish_reason": reason}],
                 "usage": usage(chat.message, tokens, current.has_bug)}
 
 

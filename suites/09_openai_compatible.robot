@@ -3,7 +3,9 @@ Documentation       The gateway's OpenAI-compatible route, read the way an OpenA
 ...                 chunks in the chat-completions format, the text their deltas spell, a
 ...                 finish reason, usage when asked, ``data: [DONE]`` last; a model failing half
 ...                 way as one error chunk and no ``[DONE]``; the whole reply without streaming;
-...                 and the latency figures a product owner asks about, logged for each stream.
+...                 the model's tool calls, streamed in pieces or whole, and what happens to a
+...                 call whose arguments are not JSON; and the latency figures a product owner
+...                 asks about, logged for each stream.
 
 Resource            resources/gateway.resource
 
@@ -16,6 +18,12 @@ Test Tags           openai
 
 *** Variables ***
 ${COMPLETIONS}      /v1/chat/completions
+# The tools a caller offers: OpenAI function tools.
+${WEATHER}          ${{ {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}} }}
+${TIME}             ${{ {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}} }}
+@{TOOLS}            ${WEATHER}    ${TIME}
+${NOT_JSON}         The model called the tool 'get_weather' with arguments
+...                 that are not a JSON object.
 
 
 *** Test Cases ***
@@ -57,6 +65,36 @@ A Rate-Limited Model Is A 429 With Its Retry-After
     Then Status Should Be    429
     And Header Should Be    Retry-After    7
 
+Tools That Are Not Function Tools Are Refused Before The Model Is Asked
+    [Tags]    unhappy-path    validation    tools
+    Given A Fake Model
+    VAR    @{tools}=    ${{ [{"type": "code_interpreter"}] }}
+    When Send Request    POST    ${COMPLETIONS}
+    ...    json=${{ {"messages": [{"role": "user", "content": "hi"}], "tools": $tools} }}
+    Then Status Should Be    422
+    And Fake Should Not Have Been Called
+
+A Streamed Tool Call Whose Arguments Are Not JSON Ends With An Error Chunk
+    [Documentation]    The gateway relays the pieces as they come, but does not finish the
+    ...    reply with calls a client cannot run: the model's fault, as an error chunk.
+    [Tags]    unhappy-path    tools
+    Given A Fake Model Calling    get_weather    {"city": "Par
+    When Start Completion Stream    tools=${TOOLS}
+    ${error}=    Then Expect Error Event
+    Should Be Equal    ${error.json}[error][type]    upstream_error
+    Should Be Equal    ${error.json}[error][message]    ${NOT_JSON}
+    And Stream Should Have Ended
+    And The Gateway Should Have Cleaned Up
+
+A Whole Reply Whose Tool Call Arguments Are Not JSON Is A 502
+    [Tags]    unhappy-path    tools
+    Given A Fake Model Replying With A Call    get_weather    city=Paris
+    When Send Request    POST    ${COMPLETIONS}
+    ...    json=${{ {"messages": [{"role": "user", "content": "hi"}], "tools": $TOOLS} }}
+    Then Status Should Be    502
+    And Error Kind Should Be    upstream_error
+    And Json Field Should Be    error.message    ${NOT_JSON}
+
 A Streamed Completion Follows The OpenAI Chunk Format
     [Tags]    happy-path
     Given A Fake Model Streaming    Hel    lo    !
@@ -84,6 +122,38 @@ A Reply Cut At Max Tokens Finishes With Length, Else With Stop
     When Start Completion Stream    max_tokens=${5}    name=whole
     Then Finish Reason Should Be    stop    stream=whole
 
+A Streamed Tool Call Arrives In Pieces And Finishes With Tool Calls
+    [Tags]    happy-path    tools
+    Given A Fake Model Calling    get_weather    {"city": "Paris"}
+    When Start Completion Stream    tools=${TOOLS}
+    Then Finish Reason Should Be    tool_calls
+    And Stream Should Follow The OpenAI Chunk Format
+    And Tool Call Should Be    get_weather    {"city": "Paris"}
+    And Fake Should Have Received    tools=${TOOLS}
+    And The Gateway Should Have Cleaned Up
+
+Two Parallel Tool Calls Keep Their Indexes
+    [Tags]    happy-path    tools
+    Given A Fake Model Calling    get_weather    {"city": "Paris"}    get_time    {"zone": "CET"}
+    When Start Completion Stream    tools=${TOOLS}
+    Then Stream Should Follow The OpenAI Chunk Format
+    @{calls}=    Get Tool Calls
+    Should Be Equal    ${{ [call["id"] for call in $calls] }}    ${{ ["call_0", "call_1"] }}
+    And Tool Call Should Be    get_weather    {"city": "Paris"}    index=0
+    And Tool Call Should Be    get_time    {"zone": "CET"}    index=1
+
+A Whole Completion Carries The Model's Tool Calls
+    [Tags]    happy-path    tools
+    Given A Fake Model Replying With A Call    get_weather    {"city": "Paris"}
+    When Send Request    POST    ${COMPLETIONS}
+    ...    json=${{ {"messages": [{"role": "user", "content": "hi"}], "tools": $TOOLS} }}
+    Then Status Should Be    200
+    And Json Field Should Be    choices.0.message.content    ${NONE}
+    And Json Field Should Be    choices.0.message.tool_calls.0.function.name    get_weather
+    And Json Field Should Be    choices.0.message.tool_calls.0.function.arguments    {"city": "Paris"}
+    And Json Field Should Be    choices.0.finish_reason    tool_calls
+    And Fake Should Have Received    tools=${TOOLS}
+
 A Whole Completion Carries The Reply And Its Finish Reason
     [Tags]    happy-path
     Given A Fake Model
@@ -99,12 +169,15 @@ A Whole Completion Carries The Reply And Its Finish Reason
 Start Completion Stream
     [Documentation]    Asks ``/v1/chat/completions`` for a streamed reply to "hi", read under
     ...    the OpenAI done and error conventions.
-    [Arguments]    ${max_tokens}=${16}    ${include_usage}=${False}    ${name}=${NONE}
+    ...    With ``tools``, offers the model these tools.
+    [Arguments]    ${max_tokens}=${16}    ${include_usage}=${False}    ${name}=${NONE}    ${tools}=${NONE}
     VAR    &{options}=    include_usage=${include_usage}
     VAR    &{question}=    role=user    content=hi
     VAR    @{messages}=    ${question}
+    VAR    &{offered}=    &{EMPTY}
+    IF    $tools    VAR    &{offered}=    tools=${tools}
     VAR    &{body}=    messages=${messages}    stream=${True}    max_tokens=${max_tokens}
-    ...    stream_options=${options}
+    ...    stream_options=${options}    &{offered}
     Start Stream    POST    ${COMPLETIONS}    json=${body}    done=openai    error=openai    name=${name}
 
 Streamed Text Should Be Before The Error
@@ -121,3 +194,42 @@ Finish Reason Should Be
     ${chunks}=    Read Until Done    stream=${stream}
     ${last}=    Get Json From Event    ${chunks}[-1]    choices.0.finish_reason
     Should Be Equal    ${last}    ${reason}
+
+Given A Fake Model Calling
+    [Documentation]    A fake model that streams these tool calls, one after the other, the
+    ...    way OpenAI streams them: ``calls`` are pairs of a function's name and its
+    ...    arguments' JSON text; call ``n`` (from 0) has the index ``n`` and the id ``call_n``.
+    [Arguments]    @{calls}
+    VAR    @{pieces}=    @{EMPTY}
+    FOR    ${index}    ${name}    ${arguments}    IN ENUMERATE    @{calls}
+        ${call}=    Tool Call Pieces    ${index}    ${name}    ${arguments}
+        VAR    @{pieces}=    @{pieces}    @{call}
+    END
+    Given A Fake Model
+    Fake Streams Items    @{pieces}
+
+Tool Call Pieces
+    [Documentation]    The pieces of one streamed call: the first with its ``index``, id and
+    ...    name, the next ones with the same ``index`` and ``size`` more characters of the
+    ...    arguments.
+    [Arguments]    ${index}    ${name}    ${arguments}    ${size}=${8}
+    VAR    &{opening}=    name=${name}    arguments=${EMPTY}
+    VAR    &{first}=    index=${index}    id=call_${index}    type=function    function=${opening}
+    VAR    @{pieces}=    ${first}
+    FOR    ${start}    IN RANGE    0    ${{ len($arguments) }}    ${size}
+        VAR    &{more}=    arguments=${{ $arguments[$start:$start + $size] }}
+        VAR    &{piece}=    index=${index}    function=${more}
+        VAR    @{pieces}=    @{pieces}    ${piece}
+    END
+    RETURN    ${pieces}
+
+Given A Fake Model Replying With A Call
+    [Documentation]    A fake model whose whole reply is one call of ``name`` with these
+    ...    ``arguments`` (their text), and no text of its own.
+    [Arguments]    ${name}    ${arguments}
+    VAR    &{function}=    name=${name}    arguments=${arguments}
+    VAR    &{call}=    id=call_0    type=function    function=${function}
+    VAR    @{calls}=    ${call}
+    VAR    &{message}=    content=${NONE}    tool_calls=${calls}
+    Given A Fake Model
+    Fake Returns    ${message}
