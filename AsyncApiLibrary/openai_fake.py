@@ -12,6 +12,10 @@ an in-process fake. Over HTTP the scripted failures become:
 - ``disconnect``: the connection is cut without a complete response;
 - ``hang``: it waits until the caller goes away.
 
+A scripted dictionary item is one streamed tool-call piece (``delta.tool_calls``), and a
+stream that carried one finishes with ``finish_reason: tool_calls``; a scripted whole
+reply that is a dictionary with ``tool_calls`` is answered as a tool-calling message.
+
 Each request is one call on the fake, recorded with the body's fields plus ``prompt`` (the
 last message's content). A call is closed when the server has finished with the request,
 and cancelled when the caller disconnected while the server was still waiting on it.
@@ -91,12 +95,17 @@ async def _whole_reply(call: FakeCall, send: Any) -> None:
                     "headers": [*JSON_HEADERS, (b"content-length", b"1000")]})
         await send({"type": "http.response.body", "body": b'{"choices": [', "more_body": True})
         raise ScriptedHangUp("The fake OpenAI server cut the connection as scripted.") from None
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    finish = "stop"
+    if isinstance(text, dict) and "tool_calls" in text:  # a scripted tool-calling reply
+        message = {"role": "assistant", "content": text.get("content"),
+                   "tool_calls": text["tool_calls"]}
+        finish = "tool_calls"
     await send_json(send, 200, {
         "id": f"chatcmpl-fake-{len(call.fake.calls)}",
         "object": "chat.completion",
         "created": int(time.time()),
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": text}}],
+        "choices": [{"index": 0, "finish_reason": finish, "message": message}],
     })
 
 
@@ -106,11 +115,17 @@ async def _stream_reply(call: FakeCall, send: Any) -> None:
     refused = call.script.fail_after == 0 and call.script.failure == "status"
     if not refused:
         await _start_events(send)
+    tool_calls = False
     try:
         async for token in call:
-            chunk = {"object": "chat.completion.chunk",
-                     "choices": [{"index": 0, "delta": {"content": token}}]}
-            await _send_event(send, chunk)
+            # A scripted dictionary is one piece of a tool call, as OpenAI streams it.
+            delta = {"tool_calls": [token]} if isinstance(token, dict) else {"content": token}
+            tool_calls = tool_calls or isinstance(token, dict)
+            await _send_event(send, {"object": "chat.completion.chunk",
+                                     "choices": [{"index": 0, "delta": delta}]})
+        if tool_calls:
+            await _send_event(send, {"object": "chat.completion.chunk", "choices": [
+                {"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
     except httpx.HTTPStatusError as exc:
         if refused:
             await _send_status_error(send, exc)

@@ -205,7 +205,10 @@ class FakeKeywords(LibraryComponent):
         `Fake Hangs Up` cuts the connection, and a status after some tokens is sent as an
         error chunk. Each request is one call, recorded with the body's fields plus
         ``prompt`` (the last message's content); a call is cancelled when the caller went
-        away before the reply was complete.
+        away before the reply was complete. Tool calls: a dictionary scripted with
+        `Fake Streams Items` is streamed as one ``delta.tool_calls`` piece (and the stream
+        finishes with ``finish_reason: tool_calls``); `Fake Returns` with a dictionary
+        holding ``tool_calls`` answers a whole completion with them.
 
         Stop it with `Stop Fake OpenAI Server`; one started in a test is stopped (and
         reported by the leak check) at the end of that test.

@@ -213,12 +213,17 @@ class ReadingKeywords(LibraryComponent):
         The returned list also has the done event itself, as ``${items.done}``.
 
         Fails like `Expect Done Event`; ``timeout`` bounds the whole read. For a very long
-        stream whose items need not be kept, `Count Until Done` holds none of them.
+        stream whose items need not be kept, `Count Until Done` holds none of them. After a
+        keyword that read the whole stream itself (`Get Tool Calls`, `Read Streamed Text`),
+        it returns what that keyword read.
 
         Example:
         | @{events} = | `Read Until Done` | timeout=5s |
         """
         chosen = self.stream(stream)
+        if chosen.ends_at_done and chosen.done_item is not None and chosen.items_to_done is not None:
+            # a keyword before it read the stream to its done event (Get Tool Calls, say)
+            return ReadItems.up_to(chosen.items_to_done, chosen.done_item)
         items = ReadItems.up_to(self._to_done(core.read_until_done, stream, timeout),
                                 chosen.done_item)
         logger.info(f"Read {len(items)} items and the done event from stream '{chosen.name}'.")

@@ -13,6 +13,14 @@ Test Tags           openai-fake
 *** Variables ***
 &{STREAMED}     model=fake    stream=${True}    messages=${{[{"role": "user", "content": "Hi"}]}}
 &{PLAIN}        model=fake    messages=${{[{"role": "user", "content": "Hi"}]}}
+# A tool call in two streamed pieces, and a whole reply that calls a tool.
+&{START_FN}     name=get_weather    arguments={"city":${SPACE}
+&{CALL_START}   index=${0}    id=call_1    type=function    function=${START_FN}
+&{REST_FN}      arguments="Paris"}
+&{CALL_REST}    index=${0}    function=${REST_FN}
+&{WHOLE_FN}     name=get_weather    arguments={}
+&{WHOLE_CALL}   id=call_1    type=function    function=${WHOLE_FN}
+&{TOOL_REPLY}   tool_calls=${{[$WHOLE_CALL]}}
 
 
 *** Test Cases ***
@@ -97,6 +105,19 @@ Caller Leaving During A Hang Is Recorded As Cancelled
     Disconnect Client
     Fake Should Have Been Cancelled
     Fake Should Be Closed
+
+A Scripted Tool Call Is Streamed In Pieces And Finishes With Tool Calls
+    Fake Streams Items    ${CALL_START}    ${CALL_REST}
+    Start Stream    POST    /v1/chat/completions    json=${STREAMED}
+    Tool Call Should Be    get_weather    {"city": "Paris"}
+    ${chunks} =    Read Until Done
+    Should Be Equal    ${chunks.done.data}    [DONE]
+
+A Scripted Whole Reply With Tool Calls Is A Tool-Calling Message
+    Fake Returns    ${TOOL_REPLY}
+    Send Request    POST    /v1/chat/completions    json=${PLAIN}
+    Json Field Should Be    choices.0.finish_reason    tool_calls
+    Json Field Should Be    choices.0.message.tool_calls.0.function.name    get_weather
 
 
 *** Keywords ***
