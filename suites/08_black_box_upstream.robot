@@ -23,6 +23,15 @@ Test Tags           black-box    upstream
 ${GATEWAY_TIMEOUT}      0.5
 ${CONNECTIONS}          2
 ${UPSTREAM_URL}         ${EMPTY}
+# A tool call in two streamed pieces, and a question that offers the tool.
+&{START_FN}             name=get_weather    arguments={"city":${SPACE}
+&{CALL_START}           index=${0}    id=call_1    type=function    function=${START_FN}
+&{REST_FN}              arguments="Paris"}
+&{CALL_REST}            index=${0}    function=${REST_FN}
+&{WEATHER_FN}           name=get_weather    parameters=${{ {"type": "object"} }}
+&{WEATHER}              type=function    function=${WEATHER_FN}
+&{TOOL_QUESTION}        stream=${True}    messages=${{[{"role": "user", "content": "Weather?"}]}}
+...                     tools=${{[$WEATHER]}}
 # What a plain HTTP upstream answers, and what the gateway must have asked of it.
 &{ANSWER}               role=assistant    content=Fine.
 &{CHOICE}               index=${0}    message=${ANSWER}    finish_reason=stop
@@ -183,6 +192,16 @@ A Stream Left Mid-Answer Closes Its Upstream Connection At Once
     And Fake Should Have Been Cancelled    timeout=2s
     And Connections To Should Be    ${UPSTREAM_URL}    0
     [Teardown]    Close Client    here
+
+A Tool Call The Upstream Streams In Pieces Reaches The Caller
+    [Documentation]    The gateway's real client reads the upstream's tool-call deltas and
+    ...    relays them; the upstream was offered the caller's tools.
+    [Tags]    tools
+    Given Fake Streams Items    ${CALL_START}    ${CALL_REST}
+    When Start Stream    POST    /v1/chat/completions    json=${TOOL_QUESTION}    done=openai
+    ...    error=openai    alias=gateway
+    Then Tool Call Should Be    get_weather    {"city": "Paris"}
+    And Fake Should Have Received    tools=${TOOL_QUESTION}[tools]
 
 The Gateway Asks The Upstream In The OpenAI Shape, With The Caller's Limit
     [Documentation]    On the wire: a plain HTTP fake records the request body the gateway's
