@@ -96,7 +96,8 @@ class AsyncApiLibrary:
     `Start Stream` (or `Start Chat Stream`) returns as soon as the response headers
     arrive. A pump task reads the body as it arrives, decodes it as ``sse`` (Server-Sent
     Events, by the WHATWG rules), ``lines`` (JSON lines) or ``raw`` chunks, and stamps
-    each item with its arrival time. `Read Next Event` and `Read Next Chunk` take the
+    each item with its arrival time (in process, the moment the app sent it: there is no
+    wire; over a socket, the moment the pump read it). `Read Next Event` and `Read Next Chunk` take the
     next item with a deadline; a timed-out read leaves the stream usable.
     `Expect Events In Order`, `Expect Done Event`, `Expect Error Event` and
     `Read Until Done` check the shape of a whole stream. `First Chunk Should Arrive Within`

@@ -174,8 +174,13 @@ class LiveStream:
 
     async def _pump_items(self) -> None:
         decoder: Any = {"sse": SseDecoder, "lines": LineDecoder}.get(self.fmt, RawDecoder)()
+        # In process the transport knows when the app sent each part: that is its arrival.
+        # Over a socket it arrives when the pump reads it, stamped before decoding.
+        stream = self.response.stream
+        source = getattr(stream, "_stream", stream)  # httpx2 wraps it to time the response
+        source = source if hasattr(source, "arrived") else None
         async for piece in self._pieces():
-            now = time.perf_counter()  # arrival: before decoding
+            now = (source.arrived if source is not None else None) or time.perf_counter()
             batch = make_batch(self, decoder.feed(piece), now)
             if batch:
                 await self._hand_over(batch)

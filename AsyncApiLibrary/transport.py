@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
@@ -68,6 +70,7 @@ class _Exchange(AppCall):
         self.response_complete = False
         self.fallback_body = b""
         self.broken = False
+        self.stamps: deque[float] = deque()  # when each body part was sent, oldest first
 
     def disconnect(self) -> None:
         self.disconnected.set()
@@ -107,6 +110,9 @@ class _Exchange(AppCall):
             body = message.get("body", b"")
             try:
                 if body:
+                    # Its arrival: in process there is no wire, the app handing the part
+                    # over is the moment a client would see it. Kept beside the part, in order.
+                    self.stamps.append(time.perf_counter())
                     if not self.hand_over_directly:
                         await self.body_send.send(body)
                     else:
@@ -162,15 +168,20 @@ class _BufferedExchange(AppCall):
 
 
 class _ResponseStream(httpx.AsyncByteStream):
+    """The body as the app sends it; ``arrived`` is the send time of the part last given."""
+
     def __init__(self, exchange: _Exchange, transport: StreamingASGITransport) -> None:
         self._exchange = exchange
         self._transport = transport
+        self.arrived: float | None = None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         exchange = self._exchange
         if exchange.fallback_body:
+            self.arrived = time.perf_counter()
             yield exchange.fallback_body
         parts = exchange.body_receive
+        stamps = exchange.stamps
         while True:
             try:
                 try:
@@ -181,6 +192,7 @@ class _ResponseStream(httpx.AsyncByteStream):
                 break
             except anyio.ClosedResourceError:
                 return
+            self.arrived = stamps.popleft() if stamps else time.perf_counter()
             yield part
         if exchange.broken:
             raise httpx.RemoteProtocolError(_BROKEN)

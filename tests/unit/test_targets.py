@@ -63,3 +63,41 @@ async def test_made_up_paths_do_not_grow_the_merged_urls_without_bound(monkeypat
         assert target.url_for("/jobs/1") is target.url_for("/jobs/1")
         assert target.url_for("/jobs/4") == target.url_for("/jobs/4")
         assert target.url_for("/jobs/4") is not target.url_for("/jobs/4")
+
+
+class SendTimes:
+    """A raw ASGI app that streams three parts and notes the clock around each send."""
+
+    def __init__(self) -> None:
+        self.around: list[tuple[float, float]] = []
+        self.done = anyio.Event()
+
+    async def __call__(self, scope, receive, send) -> None:
+        import time
+
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for part in (b"a", b"b", b"c"):
+            before = time.perf_counter()
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+            self.around.append((before, time.perf_counter()))
+        await send({"type": "http.response.body", "body": b""})
+        self.done.set()
+
+
+async def test_in_process_a_part_arrives_when_the_app_sends_it_not_when_it_is_read():
+    from AsyncApiLibrary.conventions import DoneRule
+    from AsyncApiLibrary.streams import LiveStream
+
+    app = SendTimes()
+    async with Target("t", app, TargetOptions()) as target:
+        request = target.client.build_request("GET", "/parts")
+        stream = LiveStream("s", request, fmt="raw", done=DoneRule("end"))
+        await stream.open(target.client, target.task_group)
+        with anyio.fail_after(5):
+            await app.done.wait()  # every part sent before the test reads any
+            items = [await stream.next_item(1) for _ in range(3)]
+        for item, (before, after) in zip(items, app.around, strict=True):
+            assert before <= item.arrived <= after, (item.data, before, item.arrived, after)
+        await stream.release()
