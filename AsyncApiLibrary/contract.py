@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,6 +54,38 @@ class Media:
     schema: Schema | None = None
     item: Schema | None = None
     data: Schema | None = None  # an SSE event's JSON data (contentSchema)
+    # When the data is one of several named models (FastAPI writes an anyOf of $refs),
+    # the model an event name names: "done" -> ("DoneData", its schema).
+    by_event: dict[str, tuple[str, Schema]] = field(default_factory=dict)
+
+
+_MODEL_SUFFIXES = ("data", "event", "payload", "chunk", "message")
+
+
+def event_key(name: str) -> str:
+    """An event or model name as the two are matched: lower case, letters and digits only,
+    a usual suffix dropped ('TokenData' and 'token' both give 'token')."""
+    key = re.sub(r"[^0-9a-z]", "", name.lower())
+    for suffix in _MODEL_SUFFIXES:
+        if key.endswith(suffix) and key != suffix:
+            return key[: -len(suffix)]
+    return key
+
+
+def _models_by_event(spec: dict[str, Any], root: dict[str, Any]) -> dict[str, tuple[str, Schema]]:
+    """The branches of an anyOf/oneOf of ``$ref``s, by the key of their model's name; a
+    key two models share ties neither."""
+    branches = spec.get("anyOf") or spec.get("oneOf") or []
+    found: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for branch in branches:
+        ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
+        if ref.startswith("#/components/schemas/"):
+            model = ref.rsplit("/", 1)[-1]
+            found.setdefault(event_key(model), []).append((model, branch))
+    if len(branches) < 2:
+        return {}
+    return {key: (pairs[0][0], Schema(pairs[0][1], root))
+            for key, pairs in found.items() if len(pairs) == 1}
 
 
 class Operation:
@@ -85,13 +117,15 @@ class Operation:
 
     def _read(self, content: dict[str, Any]) -> Media:
         item = content.get("itemSchema")
-        data = None
+        data, by_event = None, {}
         if isinstance(item, dict):
             data_spec = item.get("properties", {}).get("data", {})
             if "contentSchema" in data_spec and "json" in data_spec.get("contentMediaType", ""):
                 data = Schema(data_spec["contentSchema"], self._root)
+                by_event = _models_by_event(data_spec["contentSchema"], self._root)
         return Media(Schema(content["schema"], self._root) if "schema" in content else None,
-                     Schema(item, self._root) if isinstance(item, dict) else None, data)
+                     Schema(item, self._root) if isinstance(item, dict) else None, data,
+                     by_event)
 
 
 class Contract:
@@ -201,11 +235,13 @@ def item_checker(contract: Contract, method: str, path: str, status: int,
             ok, data = _json(item.data)
             if not ok:
                 return "/data: is not JSON"
-            found = data_schema.problem(data)
+            model = media.by_event.get(event_key(item.event)) if item.event else None
+            found = (model[1] if model else data_schema).problem(data)
             if found is None:
                 return None
             pointer, _, message = found.partition(": ")
-            return f"/data{pointer if pointer.startswith('/') else ''}: {message}"
+            named = f" (a '{item.event}' event's data is a {model[0]})" if model else ""
+            return f"/data{pointer if pointer.startswith('/') else ''}: {message}{named}"
         ok, line = _json(item.data)
         return item_schema.problem(line) if ok else "the line is not JSON"
 

@@ -39,11 +39,13 @@ class Done(BaseModel):
 
 
 @app.get("/finished", response_class=EventSourceResponse)
-async def finished(n: int = 2, drift: bool = False) -> AsyncIterator[Token | Done]:
-    """Tokens, then a done event; with ``drift``, the done event's field is renamed."""
+async def finished(n: int = 2, drift: str = "") -> AsyncIterator[Token | Done]:
+    """Tokens, then a done event; ``drift=rename`` renames the done event's field,
+    ``drift=swap`` sends a token's data in it (valid for one model of the two, the wrong one)."""
     for index in range(n):
         yield ServerSentEvent(data={"index": index, "text": "t"}, event="token")
-    yield ServerSentEvent(data={"token_count": n} if drift else {"tokens": n}, event="done")
+    done = {"rename": {"token_count": n}, "swap": {"index": n, "text": "t"}}.get(drift)
+    yield ServerSentEvent(data=done or {"tokens": n}, event="done")
 
 
 @app.get("/lines")
