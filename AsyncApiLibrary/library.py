@@ -166,7 +166,11 @@ class AsyncApiLibrary:
     stream that never ends: reading that item fails with a sentence naming the event, the
     JSON pointer and the rule, and an item that broke it but was never read is reported
     at the end of the test. ``check_requests=True`` also refuses request bodies the
-    contract forbids.
+    contract forbids. When an event's ``data`` may be one of several models (FastAPI
+    writes an ``anyOf`` of them), an event whose name names one (``done`` and ``Done`` or
+    ``DoneData``) is checked against that one. A done or error event is checked too,
+    unless it is a marker that is not JSON (``[DONE]``). A client opened at a URL with a
+    path (``http://host/api``) finds the document's operations under that path.
 
     = Detectors =
 
