@@ -76,14 +76,14 @@ def _models_by_event(spec: dict[str, Any], root: dict[str, Any]) -> dict[str, tu
     """The branches of an anyOf/oneOf of ``$ref``s, by the key of their model's name; a
     key two models share ties neither."""
     branches = spec.get("anyOf") or spec.get("oneOf") or []
+    if len(branches) < 2:
+        return {}
     found: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for branch in branches:
         ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
         if ref.startswith("#/components/schemas/"):
             model = ref.rsplit("/", 1)[-1]
             found.setdefault(event_key(model), []).append((model, branch))
-    if len(branches) < 2:
-        return {}
     return {key: (pairs[0][0], Schema(pairs[0][1], root))
             for key, pairs in found.items() if len(pairs) == 1}
 

@@ -23,6 +23,7 @@ from .httpclient import httpx
 from .items import StreamItem
 from .lines import LineDecoder
 from .sse import SseDecoder
+from .transport import ARRIVALS
 from .verdicts import end_word, violation
 
 DISCONNECT_WAIT = 5.0  # seconds a disconnect waits for the pump to stop, and for the close
@@ -176,9 +177,7 @@ class LiveStream:
         decoder: Any = {"sse": SseDecoder, "lines": LineDecoder}.get(self.fmt, RawDecoder)()
         # In process the transport knows when the app sent each part: that is its arrival.
         # Over a socket it arrives when the pump reads it, stamped before decoding.
-        stream = self.response.stream
-        source = getattr(stream, "_stream", stream)  # httpx2 wraps it to time the response
-        source = source if hasattr(source, "arrived") else None
+        source = self.response.extensions.get(ARRIVALS)
         async for piece in self._pieces():
             now = (source.arrived if source is not None else None) or time.perf_counter()
             batch = make_batch(self, decoder.feed(piece), now)

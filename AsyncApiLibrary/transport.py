@@ -24,6 +24,7 @@ from .httpclient import httpx
 
 log = logging.getLogger("AsyncApiLibrary.app")
 
+ARRIVALS = "asyncapi_arrivals"  # the response extension whose ``arrived`` stamps its parts
 _BROKEN = "the app failed after the response had started, so the body ended early"
 _FALLBACK_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"),)
 _FALLBACK_BODY = b"Internal Server Error"
@@ -322,11 +323,12 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
         except BaseException:
             self._disconnect(exchange)
             raise
+        body = _ResponseStream(exchange, self)
         return httpx.Response(
             exchange.status,
             headers=exchange.headers,
-            stream=_ResponseStream(exchange, self),
-            extensions={"http_version": b"HTTP/1.1"},
+            stream=body,
+            extensions={"http_version": b"HTTP/1.1", ARRIVALS: body},
         )
 
     def _check_open(self) -> None:
