@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import importlib
 import re
+import threading
 from typing import Any
+
+import anyio
 
 from .errors import AppLoadError, UsageError
 
@@ -13,14 +17,50 @@ _PATH = re.compile(
     r"^(?P<module>[A-Za-z_][\w.]*):(?P<attr>[A-Za-z_][\w.]*)(?P<call>\((?P<args>.*)\))?$", re.S)
 
 
-def load_app(import_path: Any) -> Any:
-    """Return the ASGI app named by ``module:attribute`` or ``module:factory()``.
+async def load_app(import_path: Any, limit: float) -> Any:
+    """The ASGI app named by ``module:attribute`` or ``module:factory()``; an object that is
+    already an ASGI app is returned as it is.
 
-    An object that is already an ASGI app is returned as it is.
+    The import runs in a thread of its own, so that an app module that blocks while it is
+    imported holds up neither the library's loop nor Ctrl-C or Robot's ``[Timeout]``.
+
+    An import still running after ``limit`` seconds, or when the keyword is cancelled,
+    is left behind in its (daemon) thread: Python cannot stop an import midway.
     """
     if not isinstance(import_path, str) and callable(import_path):
         return import_path
-    return import_object(import_path, "app")
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[Any] = loop.create_future()
+
+    def settle(value: Any, error: BaseException | None) -> None:
+        if outcome.done():
+            return  # given up on: cancelled, or past its limit
+        if error is not None:
+            outcome.set_exception(error)
+        else:
+            outcome.set_result(value)
+
+    def work() -> None:
+        # As uvicorn imports an app inside its running loop, code run at import that asks
+        # for "the" event loop gets the library's (it runs in another thread).
+        asyncio.set_event_loop(loop)
+        value, error = None, None
+        try:
+            value = import_object(import_path, "app")
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
+            error = exc
+        try:
+            loop.call_soon_threadsafe(settle, value, error)
+        except RuntimeError:
+            pass  # the library's loop closed while the module was being imported
+
+    threading.Thread(target=work, name=f"import {import_path}", daemon=True).start()
+    with anyio.move_on_after(limit):
+        return await outcome  # cancelled, it stays cancelled: the thread's answer is dropped
+    raise AppLoadError(
+        f"The app '{import_path}' was still being imported after {limit:g} s: its module "
+        "blocks while it is imported (the client's timeout bounds the app's start)."
+    )
 
 
 def import_object(import_path: Any, what: str) -> Any:

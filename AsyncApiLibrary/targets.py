@@ -152,7 +152,7 @@ class Target:
             self.base_url = _check_url(self.app_ref)
             client = httpx.AsyncClient(base_url=self.base_url, **client_args)
         else:
-            self.app = load_app(self.app_ref)
+            self.app = await load_app(self.app_ref, opts.startup_timeout)
             self.tracker = RequestTracker(self.app)
             if self.mode == "in-process":
                 lifespan = Lifespan(

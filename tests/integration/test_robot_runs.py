@@ -8,8 +8,10 @@ ResourceWarning noise, after suites that leave streams, servers and failures beh
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -227,6 +229,40 @@ def test_a_start_cut_by_robots_timeout_leaves_nothing_running(tmp_path, mode):
     assert tests["The Cut Start Was Cancelled"].status == "PASS", tests["The Cut Start Was Cancelled"].message
     assert done.returncode == 1
     assert not [n for n in NOISE if n in done.stderr], done.stderr
+
+
+@pytest.mark.parametrize("mode", ["in-process", "server"])
+def test_an_import_that_blocks_is_cut_by_the_test_timeout_and_holds_up_nothing(tmp_path, mode):
+    done, result = run_robot(tmp_path, "import_blocks.robot", f"MODE:{mode}",
+                             options=("--exclude", "ctrl-c"))
+    tests = by_name(result)
+    assert tests["An Import Cut By The Test Timeout"].message == "Test timeout 300 milliseconds exceeded."
+    served = tests["The Loop Serves Other Apps While That Import Blocks"]
+    assert served.status == "PASS", served.message
+    assert done.returncode == 1
+    assert not [n for n in NOISE if n in done.stderr], done.stderr
+
+
+def test_ctrl_c_during_an_import_that_never_ends_stops_the_run(tmp_path):
+    marker = tmp_path / "import-began"
+    args = [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--include", "ctrl-c",
+            "--consolecolors", "off", str(SUITES / "import_blocks.robot")]
+    env = {**os.environ, "BLOCKING_IMPORT_MARKER": str(marker)}
+    with subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as robot:
+        try:
+            deadline = time.monotonic() + HANG_GUARD
+            while not marker.exists():  # the import began: now Ctrl-C
+                assert robot.poll() is None, robot.communicate()
+                assert time.monotonic() < deadline, "the app's import never began"
+                time.sleep(0.02)
+            robot.send_signal(signal.SIGINT)
+            out, err = robot.communicate(timeout=HANG_GUARD)  # old code: never exits
+        finally:
+            robot.kill()
+    test = by_name(ExecutionResult(str(tmp_path / "output.xml")))["An Import Interrupted By Ctrl-C"]
+    assert test.message == "Execution terminated by signal", (test.message, out, err)
+    assert robot.returncode == 1, (out, err)
 
 
 @pytest.mark.parametrize("mode", ["in-process", "server"])
