@@ -26,29 +26,44 @@ async def count_until_done(stream: LiveStream, limit: float) -> int:
 
 async def _to_done(stream: LiveStream, limit: float,
                    keep: Callable[[StreamItem], None] | None) -> int:
-    count = 0
-    error_rule = stream.error_rule
+    counted = [0]
     try:
         with anyio.fail_after(limit):
             while True:
-                # One deadline above covers every read; items already here need no await.
-                item = stream.arrived_item() or await stream.next_item(None)
-                if item is stream.done_item:
-                    return count
-                if error_rule.matches(item):
-                    raise StreamFailure(
-                        f"Expected the done event on stream '{stream.name}', but an error "
-                        f"event arrived after {count} items: {item.summary()}."
-                    )
-                count += 1
-                if keep is not None:
-                    keep(item)
+                # One deadline above covers every read; items already here need no await,
+                # and the pump wakes this reader only for what it must see at once.
+                item = stream.arrived_item()
+                if item is None:
+                    await stream.wait_for_end_or_full()
+                    item = stream.arrived_item() or await stream.next_item(None)
+                if _is_done(stream, item, counted, keep):
+                    return counted[0]
     except TimeoutError:
+        while (item := stream.arrived_item()) is not None:  # what arrived before the deadline
+            if _is_done(stream, item, counted, keep):
+                return counted[0]
+        count = counted[0]
         raise DeadlineExceeded(
             f"{stream.noun[0].upper()}{stream.noun[1:]} '{stream.name}' did not reach its done event "
             f"within {limit:g} s; "
             f"{count} item{'' if count == 1 else 's'} read ({stream.seen_so_far()})."
         ) from None
+
+
+def _is_done(stream: LiveStream, item: StreamItem, counted: list[int],
+             keep: Callable[[StreamItem], None] | None) -> bool:
+    """True for the done item; fails on an error item; counts (and keeps) any other."""
+    if item is stream.done_item:
+        return True
+    if stream.error_rule.matches(item):
+        raise StreamFailure(
+            f"Expected the done event on stream '{stream.name}', but an error "
+            f"event arrived after {counted[0]} items: {item.summary()}."
+        )
+    counted[0] += 1
+    if keep is not None:
+        keep(item)
+    return False
 
 
 async def wait_event(event: anyio.Event, limit: float) -> bool:

@@ -3,11 +3,12 @@
 import zlib
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from AsyncApiLibrary.conventions import DoneRule
 from AsyncApiLibrary.core import read_until_done
-from AsyncApiLibrary.errors import ExpectationFailed
+from AsyncApiLibrary.errors import DeadlineExceeded, ExpectationFailed, StreamFailure
 from AsyncApiLibrary.httpclient import httpx
 from AsyncApiLibrary.streams import LiveStream
 from AsyncApiLibrary.transport import StreamingASGITransport
@@ -87,3 +88,110 @@ async def test_a_compressed_stream_is_decoded_part_by_part():
 
     _, items = await _stream(parts, read, headers=((b"content-encoding", b"gzip"),))
     assert [item.data for item in items] == ["one", "two"]
+
+
+
+def _held_open_app(parts: list[bytes], gate: anyio.Event, last: bytes = b"",
+                   release: anyio.Event | None = None):
+    """Sends ``parts``, then ``last`` once ``release`` is set, then holds the stream open
+    until ``gate`` is set."""
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        for part in parts:
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        if release is not None:
+            await release.wait()
+        if last:
+            await send({"type": "http.response.body", "body": last, "more_body": True})
+        await gate.wait()
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+async def _read_once_waiting(stream: LiveStream, release: anyio.Event, limit: float = 3600):
+    """``read_until_done``, started before ``release`` lets the app send its last part, so
+    that the reader is waiting when it arrives."""
+    outcome: dict = {}
+
+    async def read() -> None:
+        try:
+            outcome["items"] = await read_until_done(stream, limit)
+        except Exception as exc:  # noqa: BLE001 - checked by the caller
+            outcome["error"] = exc
+
+    with anyio.fail_after(30):  # only a guard against a reader that is never woken
+        async with anyio.create_task_group() as readers:
+            readers.start_soon(read)
+            for _ in range(20):  # a few rounds of the loop: the reader reaches its wait
+                await anyio.lowlevel.checkpoint()
+            release.set()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["items"]
+
+
+@pytest.mark.parametrize("last", [b"event: done\ndata: {}\n\n", b"event: error\ndata: {}\n\n"])
+async def test_a_bulk_reader_sees_done_or_error_at_once_on_a_stream_that_stays_open(last):
+    # The pump wakes a waiting bulk reader only for a done or error item, a full buffer
+    # or its own end: here the stream neither ends nor fills its buffer after the last item.
+    gate, release = anyio.Event(), anyio.Event()
+    app = _held_open_app([b"data: a\n\n", b"data: b\n\n"], gate, last, release)
+    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
+                                 base_url="http://t") as client, \
+            anyio.create_task_group() as group:
+        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
+                            done=DoneRule.parse("event:done"), buffer_size=64)
+        await stream.open(client, group)
+        try:
+            if b"done" in last:
+                items = await _read_once_waiting(stream, release)
+                assert [item.data for item in items] == ["a", "b"]
+            else:
+                with pytest.raises(StreamFailure, match="an error event arrived after 2 items"):
+                    await _read_once_waiting(stream, release)
+        finally:
+            gate.set()
+            await stream.release()
+
+
+@pytest.mark.parametrize("buffer_size", [0, 1, 2])
+async def test_a_bulk_reader_drains_a_full_buffer_before_done_arrives(buffer_size):
+    # More parts than the buffer holds, while the reader waits: the pump, blocked on a
+    # full buffer, must wake the reader, or neither moves again.
+    gate, release = anyio.Event(), anyio.Event()
+    parts = [f"data: {n}\n\n".encode() for n in range(10)]
+    app = _held_open_app(parts, gate, b"event: done\ndata: {}\n\n")
+    transport = StreamingASGITransport(app, buffer_size=buffer_size)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client, \
+            anyio.create_task_group() as group:
+        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
+                            done=DoneRule.parse("event:done"), buffer_size=buffer_size)
+        await stream.open(client, group)
+        try:
+            items = await _read_once_waiting(stream, release)
+        finally:
+            gate.set()
+            await stream.release()
+    assert [item.data for item in items] == [str(n) for n in range(10)]
+
+
+async def test_a_deadline_counts_what_arrived_before_it():
+    # The items arrive while the reader waits (nothing in them wakes it): the deadline's
+    # message still counts them.
+    gate, release = anyio.Event(), anyio.Event()
+    app = _held_open_app([], gate, b"data: a\n\ndata: b\n\n", release)
+    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
+                                 base_url="http://t") as client, \
+            anyio.create_task_group() as group:
+        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
+                            done=DoneRule.parse("event:done"))
+        await stream.open(client, group)
+        try:
+            with pytest.raises(DeadlineExceeded, match="within 0.05 s; 2 items read"):
+                await _read_once_waiting(stream, release, 0.05)
+        finally:
+            gate.set()
+            await stream.release()
