@@ -20,7 +20,7 @@ import anyio
 from .apps import load_app, unwrap_app
 from .asgi_websocket import WebSocketASGITransport
 from .errors import UsageError
-from .httpclient import httpx
+from .httpclient import httpx, tls_context
 from .lifespan import Lifespan
 from .server import HostedServer
 from .tracking import RequestTracker
@@ -150,7 +150,8 @@ class Target:
                                                              max_keepalive_connections=KEEP_ALIVE)}
         if self.mode == "url":
             self.base_url = _check_url(self.app_ref)
-            client = httpx.AsyncClient(base_url=self.base_url, **client_args)
+            client = httpx.AsyncClient(base_url=self.base_url, verify=tls_context(),
+                                           **client_args)
         else:
             self.app = await load_app(self.app_ref, opts.startup_timeout)
             self.tracker = RequestTracker(self.app)
@@ -183,7 +184,8 @@ class Target:
                 await stack.enter_async_context(server)
                 self.lifespan = server.lifespan
                 self.base_url = server.base_url
-                client = httpx.AsyncClient(base_url=self.base_url, **client_args)
+                client = httpx.AsyncClient(base_url=self.base_url, verify=tls_context(),
+                                           **client_args)
             else:
                 raise UsageError(f"Mode '{self.mode}' is unknown; use one of {', '.join(MODES)}.")
         self.client = await stack.enter_async_context(client)

@@ -9,7 +9,7 @@ import anyio
 
 from ..contract import Contract
 from ..errors import UsageError
-from ..httpclient import httpx
+from ..httpclient import httpx, tls_context
 from ..targets import Target
 from .exchange import exchange
 
@@ -32,7 +32,7 @@ async def _load(target: Target, spec: str, limit: float) -> Contract:
             "GET", target.url_for("/openapi.json")), limit)
         return _from_response(response, f"{target.base_url}/openapi.json")
     if spec.startswith(("http://", "https://")):
-        async with httpx.AsyncClient(timeout=limit) as client:
+        async with httpx.AsyncClient(timeout=limit, verify=tls_context()) as client:
             try:
                 with anyio.fail_after(limit):
                     response = await client.get(spec)
