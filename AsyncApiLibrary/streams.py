@@ -213,9 +213,11 @@ class LiveStream:
             finally:
                 self._pump_blocked = False
             return
-        if self._attention is not None and any(
-                self.done.matches(item) or self.error_rule.matches(item) for item in batch):
-            self._call_reader()
+        if self._attention is not None:  # a bulk reader waits: does this batch end it?
+            for item in batch:
+                if self.done.matches(item) or self.error_rule.matches(item):
+                    self._attention.set()
+                    break
 
     def _call_reader(self) -> None:
         if self._attention is not None:

@@ -52,10 +52,11 @@ async def _to_done(stream: LiveStream, limit: float,
 
 def _is_done(stream: LiveStream, item: StreamItem, counted: list[int],
              keep: Callable[[StreamItem], None] | None) -> bool:
-    """True for the done item; fails on an error item; counts (and keeps) any other."""
+    """True for the done item; fails on an error item; counts (and keeps) any other.
+    (Delivering the item matched it against the stream's done and error rules.)"""
     if item is stream.done_item:
         return True
-    if stream.error_rule.matches(item):
+    if item is stream.error_item:
         raise StreamFailure(
             f"Expected the done event on stream '{stream.name}', but an error "
             f"event arrived after {counted[0]} items: {item.summary()}."
