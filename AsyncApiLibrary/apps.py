@@ -17,12 +17,18 @@ _PATH = re.compile(
     r"^(?P<module>[A-Za-z_][\w.]*):(?P<attr>[A-Za-z_][\w.]*)(?P<call>\((?P<args>.*)\))?$", re.S)
 
 
+IMPORT_THREAD = "asyncapi-import"  # the name of the threads apps are imported in
+
+
 async def load_app(import_path: Any, limit: float) -> Any:
     """The ASGI app named by ``module:attribute`` or ``module:factory()``; an object that is
     already an ASGI app is returned as it is.
 
     The import runs in a thread of its own, so that an app module that blocks while it is
-    imported holds up neither the library's loop nor Ctrl-C or Robot's ``[Timeout]``.
+    imported holds up neither the library's loop nor Ctrl-C or Robot's ``[Timeout]``. A
+    module that needs the running event loop while it is imported (``get_running_loop()``,
+    ``create_task()`` at module level) is imported again on the loop itself, as uvicorn
+    imports every app.
 
     An import still running after ``limit`` seconds, or when the keyword is cancelled,
     is left behind in its (daemon) thread: Python cannot stop an import midway.
@@ -41,9 +47,6 @@ async def load_app(import_path: Any, limit: float) -> Any:
             outcome.set_result(value)
 
     def work() -> None:
-        # As uvicorn imports an app inside its running loop, code run at import that asks
-        # for "the" event loop gets the library's (it runs in another thread).
-        asyncio.set_event_loop(loop)
         value, error = None, None
         try:
             value = import_object(import_path, "app")
@@ -54,13 +57,25 @@ async def load_app(import_path: Any, limit: float) -> Any:
         except RuntimeError:
             pass  # the library's loop closed while the module was being imported
 
-    threading.Thread(target=work, name=f"import {import_path}", daemon=True).start()
+    threading.Thread(target=work, name=f"{IMPORT_THREAD} {import_path}", daemon=True).start()
     with anyio.move_on_after(limit):
-        return await outcome  # cancelled, it stays cancelled: the thread's answer is dropped
+        try:
+            return await outcome  # cancelled, it stays cancelled: the thread's answer is dropped
+        except AppLoadError as exc:
+            if not _needs_the_loop(exc):
+                raise
+        return import_object(import_path, "app")
     raise AppLoadError(
-        f"The app '{import_path}' was still being imported after {limit:g} s: its module "
-        "blocks while it is imported (the client's timeout bounds the app's start)."
+        f"The app '{import_path}' was still being imported after {limit:g} s: its module is "
+        "slow to import or blocks while it is imported (the client's timeout bounds the "
+        "app's import and startup)."
     )
+
+
+def _needs_the_loop(error: AppLoadError) -> bool:
+    """An import that failed for want of a running event loop in its thread."""
+    cause = error.__cause__
+    return isinstance(cause, RuntimeError) and "event loop" in str(cause)
 
 
 def import_object(import_path: Any, what: str) -> Any:

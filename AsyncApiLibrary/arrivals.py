@@ -69,6 +69,16 @@ def make_batch(self: LiveStream, parts: list[Any], now: float) -> list[StreamIte
     return batch
 
 
+def urgent(stream: LiveStream, batch: list[StreamItem]) -> bool:
+    """A batch that a waiting bulk reader must see at once: it holds a done or error item,
+    or one that breaks the contract (anything else may wait until the buffer is full)."""
+    for item in batch:
+        if (stream.done.matches(item) or stream.error_rule.matches(item)
+                or item.index in stream.violations):
+            return True
+    return False
+
+
 def _sentinel(stream: LiveStream, item: StreamItem) -> bool:
     """A done or error marker that is no data item (OpenAI's ``data: [DONE]``): its data is
     not JSON, so the contract's item schema is not its. A done or error event that

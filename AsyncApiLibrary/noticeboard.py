@@ -18,6 +18,8 @@ import threading
 import warnings
 from typing import Any
 
+from .apps import IMPORT_THREAD
+
 _NEVER_AWAITED = r"coroutine .* was never awaited"
 
 
@@ -71,7 +73,10 @@ class Noticeboard:
                 self._notices.append(text)
 
     def _mine(self) -> bool:
-        return self._thread is not None and threading.get_ident() == self._thread
+        """On the loop thread, or in a thread importing the app (its module-level code)."""
+        if self._thread is not None and threading.get_ident() == self._thread:
+            return True
+        return threading.current_thread().name.startswith(IMPORT_THREAD)
 
     def _show(self, message: Any, category: type[Warning], filename: str, lineno: int,
               file: Any = None, line: str | None = None) -> None:

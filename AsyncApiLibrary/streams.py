@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 
-from .arrivals import RawDecoder, make_batch
+from .arrivals import RawDecoder, make_batch, urgent
 from .contract import item_checker, response_problem
 from .conventions import DoneRule, ErrorRule
 from .display import clip
@@ -188,7 +188,7 @@ class LiveStream:
                 await self._hand_over(batch)
         batch = make_batch(self, decoder.flush(), time.perf_counter())
         if batch:
-            await self._send.send(batch)
+            await self._hand_over(batch)
         self.state = "ended"
         self.ended_at = time.perf_counter()
 
@@ -213,11 +213,8 @@ class LiveStream:
             finally:
                 self._pump_blocked = False
             return
-        if self._attention is not None:  # a bulk reader waits: does this batch end it?
-            for item in batch:
-                if self.done.matches(item) or self.error_rule.matches(item):
-                    self._attention.set()
-                    break
+        if self._attention is not None and urgent(self, batch):  # a bulk reader waits
+            self._attention.set()
 
     def _call_reader(self) -> None:
         if self._attention is not None:
@@ -225,8 +222,9 @@ class LiveStream:
 
     async def wait_for_end_or_full(self) -> None:
         """For a reader that takes everything up to the done event at once: wait until the
-        pump has handed over a done or error item, filled the buffer, or stopped, instead
-        of waking for every received part (half the loop's work per item over a socket).
+        pump has handed over a done or error item or one that breaks the contract, filled
+        the buffer, or stopped, instead of waking for every received part (half the loop's
+        work per item over a socket).
         Call it when `arrived_item` found nothing, and then receive: it returns at once
         if the pump stopped or waits for room (whose batch a receive then takes).
         """

@@ -175,10 +175,7 @@ class LiveSocket(LiveStream):
             if self.arrival is not None:
                 self.arrival.set()
                 self.arrival = None
-            try:
-                self._send.send_nowait(batch)
-            except anyio.WouldBlock:
-                await self._send.send(batch)  # a slow reader: wait, as a full socket would
+            await self._hand_over(batch)  # a slow reader makes it wait, as a full socket would
 
     # -- sending ------------------------------------------------------------------------
     async def send_message(self, payload: str | bytes, shown: str,

@@ -96,7 +96,7 @@ App Module That Blocks While Imported
     [Documentation]    The client's timeout bounds the import, which runs off the library's
     ...    loop: while it still blocks, the other clients are served.
     Run Keyword And Expect Error
-    ...    EQUALS:The app 'tests.acceptance.apps.blocks_at_import:app' was still being imported after 0.3 s: its module blocks while it is imported (the client's timeout bounds the app's start).
+    ...    EQUALS:The app 'tests.acceptance.apps.blocks_at_import:app' was still being imported after 0.3 s: its module is slow to import or blocks while it is imported (the client's timeout bounds the app's import and startup).
     ...    Open App    tests.acceptance.apps.blocks_at_import:app    timeout=300ms
     ${response} =    Send Request    GET    /health
     Should Be Equal As Integers    ${response.status_code}    200

@@ -30,6 +30,19 @@ A Startup That Says It Failed, Over A Socket
     server    tests.acceptance.apps.startups:says_failed
     ...    The app 'tests.acceptance.apps.startups:says_failed' failed during startup: database is down.
 
+A Module That Needs The Running Loop At Import, In Process
+    [Documentation]    Imported on the loop it is then served on, as uvicorn imports apps.
+    Open App    tests.acceptance.apps.needs_loop_at_import:app    mode=in-process
+    Send Request    GET    /loop
+    ${same} =    Get Json Field    same
+    Should Be True    ${same}
+
+A Module That Needs The Running Loop At Import, Over A Socket
+    Open App    tests.acceptance.apps.needs_loop_at_import:app    mode=server
+    Send Request    GET    /loop
+    ${same} =    Get Json Field    same
+    Should Be True    ${same}
+
 A Startup That Never Ends Is Bounded By The Timeout, In Process
     [Template]    Open App Fails With
     in-process    tests.acceptance.apps.startups:hanging

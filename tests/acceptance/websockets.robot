@@ -38,6 +38,23 @@ A Socket Carries One Reply After Another
     Length Should Be    ${first}    2
     Length Should Be    ${second}    3
 
+A Done Message Ends A Bulk Read At Once
+    [Documentation]    The reply is read to its done message while the socket stays open:
+    ...    the read must not wait for its deadline (an hour here; the test's own is 30 s).
+    [Timeout]    30s
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "tokens": 3}
+    ${items} =    Read Until Done    timeout=1h
+    Length Should Be    ${items}    3
+    WebSocket Should Be Open
+
+A Reply Longer Than The Buffer Is Read To Done
+    [Documentation]    More messages than the socket's buffer holds (64) wait for the reader.
+    Open WebSocket    /burst?n=150&done=true
+    ${count} =    Count Until Done
+    Should Be Equal As Integers    ${count}    150
+    WebSocket Should Be Open
+
 The First Answer To A Sent Message Is Timed From The Send
     Open WebSocket    /echo
     Send Text Message    hello

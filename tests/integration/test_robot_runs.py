@@ -276,6 +276,7 @@ def test_what_python_notices_is_reported_against_the_test_that_caused_it(tmp_pat
         "Has A Finalizer That Raises": "made Python report RuntimeError: the session could not be closed was raised where nothing could catch it",
         "Reads To A Done Event That Is Not The End": "got 1 item after the done event of stream 'sloppy': event 2 'token': 'late'",
         "Leaves A Task Running After Its Request": "left work running after its request: task _close_upstream() (started at tests/integration/careless_app.py:",
+        "Imports An App That Forgets An Await": "made Python report RuntimeWarning: coroutine 'warm_up' was never awaited",
     }
     for name, told in expected.items():
         assert tests[name].status == "FAIL", name

@@ -195,3 +195,46 @@ async def test_a_deadline_counts_what_arrived_before_it():
         finally:
             gate.set()
             await stream.release()
+
+
+@pytest.mark.parametrize("buffer_size", [0, 1])
+async def test_a_last_line_without_its_newline_reaches_a_waiting_reader(buffer_size):
+    # The decoder hands over the unterminated last line when the body ends: through a
+    # full buffer too, where only the pump's wake reaches a waiting reader.
+    gate, release = anyio.Event(), anyio.Event()
+    app = _held_open_app([], gate, b"a\nlast", release)
+
+    async def ended_app(scope, receive, send):
+        gate.set()  # the body ends right after the last part
+        await app(scope, receive, send)
+
+    async with httpx.AsyncClient(transport=StreamingASGITransport(ended_app),
+                                 base_url="http://t") as client, \
+            anyio.create_task_group() as group:
+        stream = LiveStream("s", client.build_request("GET", "/"), fmt="lines",
+                            done=DoneRule.parse("end"), buffer_size=buffer_size)
+        await stream.open(client, group)
+        try:
+            items = await _read_once_waiting(stream, release)
+        finally:
+            await stream.release()
+    assert [item.data for item in items] == ["a", "last"]
+
+
+async def test_an_item_that_breaks_the_contract_fails_a_waiting_reader_at_once():
+    gate, release = anyio.Event(), anyio.Event()
+    app = _held_open_app([b"data: ok\n\n"], gate, b"data: BAD\n\n", release)
+    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
+                                 base_url="http://t") as client, \
+            anyio.create_task_group() as group:
+        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
+                            done=DoneRule.parse("event:done"))
+        await stream.open(client, group)
+        stream.contract_label = "GET /"
+        stream.checker = lambda item: "it is bad" if item.data == "BAD" else None
+        try:
+            with pytest.raises(ExpectationFailed, match="it is bad"):
+                await _read_once_waiting(stream, release)
+        finally:
+            gate.set()
+            await stream.release()

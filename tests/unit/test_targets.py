@@ -101,3 +101,14 @@ async def test_in_process_a_part_arrives_when_the_app_sends_it_not_when_it_is_re
         for item, (before, after) in zip(items, app.around, strict=True):
             assert before <= item.arrived <= after, (item.data, before, item.arrived, after)
         await stream.release()
+
+
+def test_the_shared_tls_context_follows_the_certificate_variables(monkeypatch, tmp_path):
+    from AsyncApiLibrary.httpclient import tls_context
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    shared = tls_context()
+    assert tls_context() is shared  # built once, not per client
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))  # a later suite trusts other CAs
+    assert tls_context() is not shared

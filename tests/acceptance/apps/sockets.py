@@ -175,11 +175,19 @@ async def _poll_forever() -> None:
 
 
 @app.websocket("/burst")
-async def burst(ws: WebSocket, n: int = 100) -> None:
-    """``n`` messages at once, then a close: more than the client's buffer holds."""
+async def burst(ws: WebSocket, n: int = 100, done: bool = False) -> None:
+    """``n`` messages at once, then a close: more than the client's buffer holds. With
+    ``done``, a done message follows them and the socket stays open until the client leaves."""
     await ws.accept()
     for index in range(n):
         await ws.send_json({"type": "item", "index": index})
+    if done:
+        await ws.send_json({"type": "done", "items": n})
+        try:
+            await ws.receive_text()
+        except WebSocketDisconnect:
+            pass
+        return
     await ws.close(code=1000, reason="all sent")
 
 

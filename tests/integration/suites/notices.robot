@@ -33,5 +33,9 @@ Reads To A Done Event That Is Not The End
     Start Stream    GET    /after-done    name=sloppy
     Expect Done Event
 
+Imports An App That Forgets An Await
+    Open App    tests.integration.careless_import:app    mode=${MODE}    alias=careless-import
+    [Teardown]    Close Client    careless-import
+
 Is Careful
     Send Request    GET    /careful
