@@ -66,10 +66,10 @@ class SseDecoder:
         if "\n" not in text and "\r" not in text:
             self._parts.append(text)  # no line ends here: copying what waits would be quadratic
             return events
-        if self._parts:
-            self._pending += "".join(self._parts)
-            self._parts = []
-        buffer = self._pending + text
+        if self._parts:  # one copy of a long line: what waited and this part, joined once
+            self._parts.append(text)
+            text, self._parts = "".join(self._parts), []
+        buffer = self._pending + text  # no copy when nothing was pending
         if "\r" not in buffer:  # the usual case: LF only, so a plain split will do
             *lines, self._pending = buffer.split("\n")
             for line in lines:
