@@ -1,5 +1,6 @@
 """Reading to done in bulk: items already here are taken without waiting, none is lost."""
 
+import contextlib
 import zlib
 
 import anyio
@@ -133,28 +134,37 @@ async def _read_once_waiting(stream: LiveStream, release: anyio.Event, limit: fl
     return outcome["items"]
 
 
+@contextlib.asynccontextmanager
+async def _open_held(app, gate: anyio.Event, fmt: str = "sse", done: str = "event:done",
+                     buffer_size: int = 64):
+    """A stream of ``app`` opened with ``buffer_size`` on both sides; on the way out the
+    app's ``gate`` opens and the stream is let go."""
+    transport = StreamingASGITransport(app, buffer_size=buffer_size)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client, \
+            anyio.create_task_group() as group:
+        stream = LiveStream("s", client.build_request("GET", "/"), fmt=fmt,
+                            done=DoneRule.parse(done), buffer_size=buffer_size)
+        await stream.open(client, group)
+        try:
+            yield stream
+        finally:
+            gate.set()
+            await stream.release()
+
+
 @pytest.mark.parametrize("last", [b"event: done\ndata: {}\n\n", b"event: error\ndata: {}\n\n"])
 async def test_a_bulk_reader_sees_done_or_error_at_once_on_a_stream_that_stays_open(last):
     # The pump wakes a waiting bulk reader only for a done or error item, a full buffer
     # or its own end: here the stream neither ends nor fills its buffer after the last item.
     gate, release = anyio.Event(), anyio.Event()
     app = _held_open_app([b"data: a\n\n", b"data: b\n\n"], gate, last, release)
-    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
-                                 base_url="http://t") as client, \
-            anyio.create_task_group() as group:
-        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
-                            done=DoneRule.parse("event:done"), buffer_size=64)
-        await stream.open(client, group)
-        try:
-            if b"done" in last:
-                items = await _read_once_waiting(stream, release)
-                assert [item.data for item in items] == ["a", "b"]
-            else:
-                with pytest.raises(StreamFailure, match="an error event arrived after 2 items"):
-                    await _read_once_waiting(stream, release)
-        finally:
-            gate.set()
-            await stream.release()
+    async with _open_held(app, gate) as stream:
+        if b"done" in last:
+            items = await _read_once_waiting(stream, release)
+            assert [item.data for item in items] == ["a", "b"]
+        else:
+            with pytest.raises(StreamFailure, match="an error event arrived after 2 items"):
+                await _read_once_waiting(stream, release)
 
 
 @pytest.mark.parametrize("buffer_size", [0, 1, 2])
@@ -164,17 +174,8 @@ async def test_a_bulk_reader_drains_a_full_buffer_before_done_arrives(buffer_siz
     gate, release = anyio.Event(), anyio.Event()
     parts = [f"data: {n}\n\n".encode() for n in range(10)]
     app = _held_open_app(parts, gate, b"event: done\ndata: {}\n\n")
-    transport = StreamingASGITransport(app, buffer_size=buffer_size)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client, \
-            anyio.create_task_group() as group:
-        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
-                            done=DoneRule.parse("event:done"), buffer_size=buffer_size)
-        await stream.open(client, group)
-        try:
-            items = await _read_once_waiting(stream, release)
-        finally:
-            gate.set()
-            await stream.release()
+    async with _open_held(app, gate, buffer_size=buffer_size) as stream:
+        items = await _read_once_waiting(stream, release)
     assert [item.data for item in items] == [str(n) for n in range(10)]
 
 
@@ -183,18 +184,9 @@ async def test_a_deadline_counts_what_arrived_before_it():
     # message still counts them.
     gate, release = anyio.Event(), anyio.Event()
     app = _held_open_app([], gate, b"data: a\n\ndata: b\n\n", release)
-    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
-                                 base_url="http://t") as client, \
-            anyio.create_task_group() as group:
-        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
-                            done=DoneRule.parse("event:done"))
-        await stream.open(client, group)
-        try:
-            with pytest.raises(DeadlineExceeded, match="within 0.05 s; 2 items read"):
-                await _read_once_waiting(stream, release, 0.05)
-        finally:
-            gate.set()
-            await stream.release()
+    async with _open_held(app, gate) as stream:
+        with pytest.raises(DeadlineExceeded, match="within 0.05 s; 2 items read"):
+            await _read_once_waiting(stream, release, 0.05)
 
 
 @pytest.mark.parametrize("buffer_size", [0, 1])
@@ -202,39 +194,18 @@ async def test_a_last_line_without_its_newline_reaches_a_waiting_reader(buffer_s
     # The decoder hands over the unterminated last line when the body ends: through a
     # full buffer too, where only the pump's wake reaches a waiting reader.
     gate, release = anyio.Event(), anyio.Event()
+    gate.set()  # the body ends right after the last part
     app = _held_open_app([], gate, b"a\nlast", release)
-
-    async def ended_app(scope, receive, send):
-        gate.set()  # the body ends right after the last part
-        await app(scope, receive, send)
-
-    async with httpx.AsyncClient(transport=StreamingASGITransport(ended_app),
-                                 base_url="http://t") as client, \
-            anyio.create_task_group() as group:
-        stream = LiveStream("s", client.build_request("GET", "/"), fmt="lines",
-                            done=DoneRule.parse("end"), buffer_size=buffer_size)
-        await stream.open(client, group)
-        try:
-            items = await _read_once_waiting(stream, release)
-        finally:
-            await stream.release()
+    async with _open_held(app, gate, fmt="lines", done="end", buffer_size=buffer_size) as stream:
+        items = await _read_once_waiting(stream, release)
     assert [item.data for item in items] == ["a", "last"]
 
 
 async def test_an_item_that_breaks_the_contract_fails_a_waiting_reader_at_once():
     gate, release = anyio.Event(), anyio.Event()
     app = _held_open_app([b"data: ok\n\n"], gate, b"data: BAD\n\n", release)
-    async with httpx.AsyncClient(transport=StreamingASGITransport(app),
-                                 base_url="http://t") as client, \
-            anyio.create_task_group() as group:
-        stream = LiveStream("s", client.build_request("GET", "/"), fmt="sse",
-                            done=DoneRule.parse("event:done"))
-        await stream.open(client, group)
+    async with _open_held(app, gate) as stream:
         stream.contract_label = "GET /"
         stream.checker = lambda item: "it is bad" if item.data == "BAD" else None
-        try:
-            with pytest.raises(ExpectationFailed, match="it is bad"):
-                await _read_once_waiting(stream, release)
-        finally:
-            gate.set()
-            await stream.release()
+        with pytest.raises(ExpectationFailed, match="it is bad"):
+            await _read_once_waiting(stream, release)
