@@ -348,6 +348,12 @@ CATALOGUE: tuple[Bug, ...] = (
             "A Streamed Tool Call Whose Arguments Are Not JSON Ends With An Error Chunk",
             "A Whole Reply Whose Tool Call Arguments Are Not JSON Is A 502",
         )),
+    Bug("openai-unoffered-tool-relayed", "validation",
+        "The OpenAI-compatible route relays a call of a tool the request never offered, so a "
+        "client runs a function its user never allowed.", (
+            "A Streamed Call Of A Tool Never Offered Ends With An Error Chunk",
+            "A Whole Reply Calling A Tool Never Offered Is A 502",
+        )),
     # -- contract drift: the OpenAI-compatible route writes its JSON by hand -------------------
     Bug("openai-usage-renamed", "contract drift",
         "The OpenAI-compatible route names its usage counts input_tokens and output_tokens "

@@ -75,6 +75,10 @@ class CompletionRequest(BaseModel):
     def chat(self) -> ChatRequest:
         return ChatRequest(message=self.messages[-1].content, max_tokens=self.max_tokens)
 
+    def tool_names(self) -> set[str]:
+        """The names of the functions offered: the only tools the model may call."""
+        return {tool.function.name for tool in self.tools or []}
+
     def offered_tools(self) -> Tools | None:
         """The tools as the model is offered them (dicts), or None when there are none."""
         return [tool.model_dump(exclude_none=True) for tool in self.tools] if self.tools else None
@@ -200,7 +204,7 @@ async def openai_chunks(body: CompletionRequest, events: AsyncIterator[Any],
     """The chat's events (start, token or tool_call..., done or error) as chat-completion
     chunks; a tool call the client could not run ends them with an error chunk."""
     completion = Completion(body.model)
-    calls = StreamedCalls(bug)
+    calls = StreamedCalls(bug, body.tool_names())
     async for kind, data in events:
         if kind == "start":
             if bug("openai-role-chunk-without-index"):
@@ -246,14 +250,15 @@ def error_chunk(message: str) -> str:
     return f"data: {json.dumps({'error': error})}\n\n"
 
 
-def whole_message(reply: Reply, bug: Callable[[str], bool]) -> tuple[dict[str, Any], int]:
+def whole_message(reply: Reply, bug: Callable[[str], bool],
+                  offered: set[str]) -> tuple[dict[str, Any], int]:
     """The assistant message of a whole reply, and its tokens (the words of its text and
     of its calls' arguments); 502 when a tool call cannot be used."""
     if isinstance(reply, str):
         return {"role": "assistant", "content": reply}, len(reply.split())
     content = reply.get("content")
     try:
-        calls = whole_calls(reply.get("tool_calls") or [], bug)
+        calls = whole_calls(reply.get("tool_calls") or [], bug, offered)
     except MalformedToolCall as exc:
         raise UpstreamFailure(502, "upstream_error", exc.message) from None
     text = " ".join([content or ""] + [call["function"]["arguments"] for call in calls])
@@ -300,7 +305,7 @@ def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> N
                 return JSONResponse({"error": error}, status_code=failure.status,
                                     headers=failure.headers)
             raise failure from None
-        message, tokens = whole_message(reply, current.has_bug)
+        message, tokens = whole_message(reply, current.has_bug, body.tool_names())
         completion = Completion(body.model)
         created = time.time() if current.has_bug("openai-created-float") else completion.created
         called = "tool_calls" in message and not current.has_bug(

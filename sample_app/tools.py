@@ -9,8 +9,9 @@ ones the same ``index`` and more of the arguments' JSON text. Whole, it answers 
 assistant message whose ``tool_calls`` are :class:`ToolCall` objects.
 
 The gateway relays each piece as it comes and checks the calls as a client will use them:
-a piece it cannot read (no index, a call started without its id or name) and, when the
-model has finished its calls, arguments that are not a JSON object, are the model's fault:
+a piece it cannot read (no index, a call started without its id or name), a call of a tool
+the request did not offer and, when the model has finished its calls, arguments that are
+not a JSON object, are the model's fault:
 the stream ends with an ``upstream_error`` error chunk and no ``[DONE]`` (whole: 502
 ``upstream_error``), never with ``finish_reason: "tool_calls"`` and calls the client
 cannot run. A reply cut at ``max_tokens`` is not checked: it finishes with ``length``.
@@ -83,11 +84,19 @@ def _arguments_problem(name: str, arguments: str) -> str | None:
     return f"The model called the tool '{name}' with arguments that are not a JSON object."
 
 
-class StreamedCalls:
-    """The tool calls of one streamed reply, assembled from their pieces as they pass."""
+def _offered_problem(name: str, offered: set[str], bug: Callable[[str], bool]) -> str | None:
+    if name in offered or bug("openai-unoffered-tool-relayed"):
+        return None
+    return f"The model called the tool '{name}', which the request did not offer."
 
-    def __init__(self, bug: Callable[[str], bool]) -> None:
+
+class StreamedCalls:
+    """The tool calls of one streamed reply, assembled from their pieces as they pass;
+    ``offered`` names the tools the request offered."""
+
+    def __init__(self, bug: Callable[[str], bool], offered: set[str]) -> None:
         self._bug = bug
+        self._offered = offered
         self.calls: dict[int, dict[str, str]] = {}
 
     def relay(self, piece: Any) -> dict[str, Any]:
@@ -103,6 +112,8 @@ class StreamedCalls:
             if not (delta.id and function.name):
                 raise MalformedToolCall(
                     f"The model started tool call {index} without its id and name.")
+            if problem := _offered_problem(function.name, self._offered, self._bug):
+                raise MalformedToolCall(problem)
             self.calls[index] = {"name": function.name, "arguments": ""}
             relayed.update(id=delta.id, type="function",
                            function={"name": function.name, "arguments": function.arguments})
@@ -123,13 +134,15 @@ class StreamedCalls:
         return None
 
 
-def whole_calls(raw: Any, bug: Callable[[str], bool]) -> list[dict[str, Any]]:
+def whole_calls(raw: Any, bug: Callable[[str], bool], offered: set[str]) -> list[dict[str, Any]]:
     """The ``tool_calls`` of a whole reply, checked; MalformedToolCall if unusable."""
     try:
         calls = [ToolCall.model_validate(call) for call in raw]
     except (ValidationError, TypeError):
         raise MalformedToolCall("The model sent a tool call the gateway cannot read.") from None
     for call in calls:
+        if problem := _offered_problem(call.function.name, offered, bug):
+            raise MalformedToolCall(problem)
         problem = _arguments_problem(call.function.name, call.function.arguments)
         if problem and not bug("openai-tool-arguments-unchecked"):
             raise MalformedToolCall(problem)

@@ -24,6 +24,7 @@ ${TIME}             ${{ {"type": "function", "function": {"name": "get_time", "p
 @{TOOLS}            ${WEATHER}    ${TIME}
 ${NOT_JSON}         The model called the tool 'get_weather' with arguments
 ...                 that are not a JSON object.
+${NOT_OFFERED}      The model called the tool 'delete_files', which the request did not offer.
 
 
 *** Test Cases ***
@@ -94,6 +95,27 @@ A Whole Reply Whose Tool Call Arguments Are Not JSON Is A 502
     Then Status Should Be    502
     And Error Kind Should Be    upstream_error
     And Json Field Should Be    error.message    ${NOT_JSON}
+
+A Streamed Call Of A Tool Never Offered Ends With An Error Chunk
+    [Documentation]    The model may call only the tools the request offered: a call of
+    ...    any other is the model's fault, and no client may be asked to run it.
+    [Tags]    unhappy-path    tools
+    Given A Fake Model Calling    delete_files    {"path": "/"}
+    When Start Completion Stream    tools=${TOOLS}
+    ${error}=    Then Expect Error Event
+    Should Be Equal    ${error.json}[error][type]    upstream_error
+    Should Be Equal    ${error.json}[error][message]    ${NOT_OFFERED}
+    And Stream Should Have Ended
+    And The Gateway Should Have Cleaned Up
+
+A Whole Reply Calling A Tool Never Offered Is A 502
+    [Tags]    unhappy-path    tools
+    Given A Fake Model Replying With A Call    delete_files    {"path": "/"}
+    When Send Request    POST    ${COMPLETIONS}
+    ...    json=${{ {"messages": [{"role": "user", "content": "hi"}], "tools": $TOOLS} }}
+    Then Status Should Be    502
+    And Error Kind Should Be    upstream_error
+    And Json Field Should Be    error.message    ${NOT_OFFERED}
 
 A Streamed Completion Follows The OpenAI Chunk Format
     [Tags]    happy-path

@@ -16,6 +16,7 @@ from sample_app.tools import MalformedToolCall, StreamedCalls, whole_calls
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
 FIRST = {"index": 0, "id": "call_0", "type": "function",
          "function": {"name": "get_weather", "arguments": ""}}
+OFFERED = {"get_weather"}  # the names of the tools a request offered
 
 
 def no_bug(name: str) -> bool:
@@ -86,7 +87,7 @@ def test_a_whole_reply_that_calls_tools_is_the_assistant_message():
 
 
 def test_pieces_are_relayed_with_id_and_name_on_the_first_of_each_call_only():
-    calls = StreamedCalls(no_bug)
+    calls = StreamedCalls(no_bug, OFFERED)
     assert calls.relay(FIRST) == FIRST
     assert calls.relay({"index": 0, "id": "call_0", "function": {"arguments": "{}"}}) == {
         "index": 0, "function": {"arguments": "{}"}}
@@ -100,15 +101,26 @@ def test_pieces_are_relayed_with_id_and_name_on_the_first_of_each_call_only():
 ])
 def test_a_piece_the_gateway_cannot_read_is_the_models_fault(piece):
     with pytest.raises(MalformedToolCall):
-        StreamedCalls(no_bug).relay(piece)
+        StreamedCalls(no_bug, OFFERED).relay(piece)
 
 
 @pytest.mark.parametrize("arguments", ['{"city": "Par', "[1, 2]", ""])
 def test_arguments_that_are_not_a_json_object_are_a_problem(arguments):
-    calls = StreamedCalls(no_bug)
+    calls = StreamedCalls(no_bug, OFFERED)
     calls.relay({**FIRST, "function": {"name": "get_weather", "arguments": arguments}})
     assert "get_weather" in (calls.problem() or "")
     whole = [{"id": "c", "type": "function",
               "function": {"name": "get_weather", "arguments": arguments}}]
     with pytest.raises(MalformedToolCall):
-        whole_calls(whole, no_bug)
+        whole_calls(whole, no_bug, OFFERED)
+
+
+def test_a_call_of_a_tool_never_offered_is_the_models_fault():
+    sentence = "The model called the tool 'get_weather', which the request did not offer."
+    with pytest.raises(MalformedToolCall, match=sentence):
+        StreamedCalls(no_bug, {"get_time"}).relay(FIRST)
+    whole = [{"id": "c", "type": "function",
+              "function": {"name": "get_weather", "arguments": "{}"}}]
+    with pytest.raises(MalformedToolCall, match=sentence):
+        whole_calls(whole, no_bug, set())
+    assert whole_calls(whole, no_bug, OFFERED)[0]["function"]["name"] == "get_weather"
