@@ -8,10 +8,10 @@ ResourceWarning noise, after suites that leave streams, servers and failures beh
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -244,22 +244,21 @@ def test_an_import_that_blocks_is_cut_by_the_test_timeout_and_holds_up_nothing(t
 
 
 def test_ctrl_c_during_an_import_that_never_ends_stops_the_run(tmp_path):
-    marker = tmp_path / "import-began"
+    began, signal_end = os.pipe()  # the app's module writes a byte once its import began
     args = [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--include", "ctrl-c",
             "--consolecolors", "off", str(SUITES / "import_blocks.robot")]
-    env = {**os.environ, "BLOCKING_IMPORT_MARKER": str(marker)}
-    with subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as robot:
+    env = {**os.environ, "BLOCKING_IMPORT_SIGNAL_FD": str(signal_end)}
+    with subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, pass_fds=(signal_end,)) as robot:
+        os.close(signal_end)
         try:
-            deadline = time.monotonic() + HANG_GUARD
-            while not marker.exists():  # the import began: now Ctrl-C
-                assert robot.poll() is None, robot.communicate()
-                assert time.monotonic() < deadline, "the app's import never began"
-                time.sleep(0.02)
+            ready, _, _ = select.select([began], [], [], HANG_GUARD)
+            assert ready and os.read(began, 1) == b"!", "the app's import never began"
             robot.send_signal(signal.SIGINT)
             out, err = robot.communicate(timeout=HANG_GUARD)  # old code: never exits
         finally:
             robot.kill()
+            os.close(began)
     test = by_name(ExecutionResult(str(tmp_path / "output.xml")))["An Import Interrupted By Ctrl-C"]
     assert test.message == "Execution terminated by signal", (test.message, out, err)
     assert robot.returncode == 1, (out, err)
