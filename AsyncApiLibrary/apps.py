@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import re
 import threading
+import weakref
 from typing import Any
 
 import anyio
@@ -18,6 +19,14 @@ _PATH = re.compile(
 
 
 IMPORT_THREAD = "asyncapi-import"  # the name of the threads apps are imported in
+IMPORT_LIMIT = 60.0  # seconds an import may take, or the client's timeout if longer
+_abandoned: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # given up on, still importing
+
+
+def importing_an_app() -> bool:
+    """True in a thread importing an app for a keyword that still waits for it."""
+    thread = threading.current_thread()
+    return thread.name.startswith(IMPORT_THREAD) and thread not in _abandoned
 
 
 async def load_app(import_path: Any, limit: float) -> Any:
@@ -25,13 +34,16 @@ async def load_app(import_path: Any, limit: float) -> Any:
     already an ASGI app is returned as it is.
 
     The import runs in a thread of its own, so that an app module that blocks while it is
-    imported holds up neither the library's loop nor Ctrl-C or Robot's ``[Timeout]``. A
-    module that needs the running event loop while it is imported (``get_running_loop()``,
-    ``create_task()`` at module level) is imported again on the loop itself, as uvicorn
-    imports every app.
+    imported holds up neither the library's loop nor Ctrl-C or Robot's ``[Timeout]``.
+    There, ``asyncio.get_event_loop()`` is the library's loop, which the app will run on
+    (as under uvicorn); a module that needs that loop running while it is imported
+    (``get_running_loop()``, ``create_task()`` at module level) fails with a sentence
+    that says to move that work to the app's lifespan.
 
-    An import still running after ``limit`` seconds, or when the keyword is cancelled,
-    is left behind in its (daemon) thread: Python cannot stop an import midway.
+    An import still running after ``limit`` seconds (the caller gives at least
+    ``IMPORT_LIMIT``: a big app may take seconds to import, whatever its keywords'
+    deadlines), or when the keyword is cancelled, is left behind in its (daemon) thread:
+    Python cannot stop an import midway.
     """
     if not isinstance(import_path, str) and callable(import_path):
         return import_path
@@ -47,6 +59,7 @@ async def load_app(import_path: Any, limit: float) -> Any:
             outcome.set_result(value)
 
     def work() -> None:
+        asyncio.set_event_loop(loop)  # "the" event loop of code run at import
         value, error = None, None
         try:
             value = import_object(import_path, "app")
@@ -57,25 +70,20 @@ async def load_app(import_path: Any, limit: float) -> Any:
         except RuntimeError:
             pass  # the library's loop closed while the module was being imported
 
-    threading.Thread(target=work, name=f"{IMPORT_THREAD} {import_path}", daemon=True).start()
-    with anyio.move_on_after(limit):
-        try:
+    thread = threading.Thread(target=work, name=f"{IMPORT_THREAD} {import_path}", daemon=True)
+    thread.start()
+    try:
+        with anyio.move_on_after(limit):
             return await outcome  # cancelled, it stays cancelled: the thread's answer is dropped
-        except AppLoadError as exc:
-            if not _needs_the_loop(exc):
-                raise
-        return import_object(import_path, "app")
+    except anyio.get_cancelled_exc_class():
+        _abandoned.add(thread)  # what it does from now on is no test's doing
+        raise
+    _abandoned.add(thread)
     raise AppLoadError(
         f"The app '{import_path}' was still being imported after {limit:g} s: its module is "
-        "slow to import or blocks while it is imported (the client's timeout bounds the "
-        "app's import and startup)."
+        "slow to import or blocks while it is imported (a client timeout above "
+        f"{IMPORT_LIMIT:g} s raises this limit)."
     )
-
-
-def _needs_the_loop(error: AppLoadError) -> bool:
-    """An import that failed for want of a running event loop in its thread."""
-    cause = error.__cause__
-    return isinstance(cause, RuntimeError) and "event loop" in str(cause)
 
 
 def import_object(import_path: Any, what: str) -> Any:
@@ -96,7 +104,7 @@ def import_object(import_path: Any, what: str) -> Any:
     except (Exception, SystemExit) as exc:  # an app module that exits must not end the run
         raise AppLoadError(
             f"Could not import module '{module_name}' for {what} '{import_path}': "
-            f"{type(exc).__name__}: {exc}."
+            f"{type(exc).__name__}: {exc}{_NO_LOOP_HINT if _no_running_loop(exc) else ''}."
         ) from exc
     target: Any = module
     for part in attr_path.split("."):
@@ -118,6 +126,14 @@ def import_object(import_path: Any, what: str) -> Any:
         kind = "an ASGI app" if what == "app" else f"a callable {what}"
         raise AppLoadError(f"'{import_path}' is not {kind}; it is a {type(target).__name__}.")
     return target
+
+
+_NO_LOOP_HINT = (" (the library imports an app in a thread of its own, where no event loop "
+                 "runs: start that work in the app's lifespan)")
+
+
+def _no_running_loop(error: BaseException) -> bool:
+    return isinstance(error, RuntimeError) and "no running event loop" in str(error)
 
 
 def _call_arguments(text: str, import_path: str, what: str) -> tuple[list, dict]:

@@ -18,7 +18,7 @@ import threading
 import warnings
 from typing import Any
 
-from .apps import IMPORT_THREAD
+from .apps import importing_an_app
 
 _NEVER_AWAITED = r"coroutine .* was never awaited"
 
@@ -76,7 +76,7 @@ class Noticeboard:
         """On the loop thread, or in a thread importing the app (its module-level code)."""
         if self._thread is not None and threading.get_ident() == self._thread:
             return True
-        return threading.current_thread().name.startswith(IMPORT_THREAD)
+        return importing_an_app()
 
     def _show(self, message: Any, category: type[Warning], filename: str, lineno: int,
               file: Any = None, line: str | None = None) -> None:

@@ -230,11 +230,14 @@ class LiveStream:
         """
         if self._pump_done.is_set() or self._pump_blocked or self.state not in ("open", "starting"):
             return
-        self._attention = anyio.Event()
+        if self._attention is None:  # a second reader waits on the same wake-up
+            self._attention = anyio.Event()
+        attention = self._attention
         try:
-            await self._attention.wait()
+            await attention.wait()
         finally:
-            self._attention = None
+            if self._attention is attention:
+                self._attention = None
 
     async def disconnect(self) -> bool:
         """Close the stream from the client side. Returns False if it was already closed."""

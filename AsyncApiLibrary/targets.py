@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from .apps import load_app, unwrap_app
+from .apps import IMPORT_LIMIT, load_app, unwrap_app
 from .asgi_websocket import WebSocketASGITransport
 from .errors import UsageError
 from .httpclient import httpx, tls_context
@@ -153,7 +153,7 @@ class Target:
             client = httpx.AsyncClient(base_url=self.base_url, verify=tls_context(),
                                            **client_args)
         else:
-            self.app = await load_app(self.app_ref, opts.startup_timeout)
+            self.app = await load_app(self.app_ref, max(opts.startup_timeout, IMPORT_LIMIT))
             self.tracker = RequestTracker(self.app)
             if self.mode == "in-process":
                 lifespan = Lifespan(

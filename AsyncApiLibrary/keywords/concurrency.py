@@ -154,6 +154,9 @@ class ConcurrencyKeywords(LibraryComponent):
         chosen = [self.stream(name) for name in streams]
         if not chosen:
             raise UsageError("Give the names of the streams, as `Start Streams Concurrently` returned them.")
+        if len({id(stream) for stream in chosen}) < len(chosen):
+            twice = next(s.name for n, s in enumerate(chosen) if s in chosen[:n])
+            raise UsageError(f"Stream '{twice}' is named twice; each stream is read once.")
         limit = self.stream_timeout(chosen[0], timeout)
         read = self.run(core.read_all_until_done, chosen, limit, deadline=limit)
         figures = []

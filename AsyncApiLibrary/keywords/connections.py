@@ -50,7 +50,7 @@ class ConnectionKeywords(LibraryComponent):
         | ``alias`` | Name to switch back to this client with `Switch Client`. Defaults to ``app1``, ``app2``... |
         | ``headers`` | Headers sent with every request of this client. |
         | ``token`` | Bearer token sent as ``Authorization``; a ``Secret`` is never logged. |
-        | ``timeout`` | Default deadline of this client's keywords (library default 10 s); it bounds the app's import and startup too (an import that blocks runs on in a thread of its own, and holds up nothing else). |
+        | ``timeout`` | Default deadline of this client's keywords (library default 10 s); it bounds the app's startup too, and its import when above 60 s (an import runs in a thread of its own and holds up nothing else). |
         | ``buffer_size`` | How many received body parts may wait unread, between app and client (in-process) and between the pump and the reader of a stream; a small value makes a slow reader slow the app down. |
         | ``disconnect_grace`` | In-process: how long the app may run after a disconnect before it is cancelled (which `Expect Cleanup` reports as a leak). |
         | ``done``, ``error`` | This client's done and error conventions, as the library's (see `Importing`); a stream can still set its own. |
@@ -131,7 +131,7 @@ class ConnectionKeywords(LibraryComponent):
             if isinstance(value, Secret):
                 ctx.masker.add_given(value, "A Secret header value")
         all_headers = {k: secret_value(v) for k, v in all_headers.items()}
-        limit = seconds(timeout, ctx.settings.timeout)  # bounds import and startup too
+        limit = seconds(timeout, ctx.settings.timeout)  # bounds startup (and a long import) too
         buffer = ctx.settings.buffer_size if buffer_size is None else buffer_size
         if buffer < 0:
             raise UsageError(f"Buffer size must be 0 or more, got {buffer}.")

@@ -92,19 +92,6 @@ App Module That Exits While Imported
     ...    Open App
     ...    tests.acceptance.apps.exits_at_import:app
 
-App Module That Blocks While Imported
-    [Documentation]    The client's timeout bounds the import, which runs off the library's
-    ...    loop: while it still blocks, the other clients are served.
-    Run Keyword And Expect Error
-    ...    EQUALS:The app 'tests.acceptance.apps.blocks_at_import:app' was still being imported after 0.3 s: its module is slow to import or blocks while it is imported (the client's timeout bounds the app's import and startup).
-    ...    Open App    tests.acceptance.apps.blocks_at_import:app    timeout=300ms
-    ${response} =    Send Request    GET    /health
-    Should Be Equal As Integers    ${response.status_code}    200
-    Evaluate    __import__("tests.acceptance.apps.gates", fromlist=["IMPORT_GATE"]).IMPORT_GATE.set()
-    Open App    tests.acceptance.apps.blocks_at_import:app    alias=imported-late
-    Close Client    imported-late
-    [Teardown]    Evaluate    __import__("tests.acceptance.apps.gates", fromlist=["IMPORT_GATE"]).IMPORT_GATE.set()
-
 A JSON String Is Sent As A String
     ${response} =    Send Request    POST    /chat    json="hello"
     Should Be Equal    ${response.request.content}    ${{ b'"hello"' }}

@@ -86,6 +86,13 @@ Figures Of Concurrent Streams
     Should Be True    ${figures.ttft_p50_ms} <= ${figures.ttft_p95_ms} <= ${figures.ttft_max_ms}
     Fake Should Have Been Called Times    5
 
+A Stream Named Twice Is Refused
+    Fake Streams Tokens    x
+    ${streams} =    Start Streams Concurrently    POST    /v1/chat/completions    count=1    json=${STREAMED}
+    Run Keyword And Expect Error
+    ...    EQUALS:Stream '${streams}[0]' is named twice; each stream is read once.
+    ...    Get Metrics Of Streams    ${{ [$streams[0], $streams[0]] }}
+
 Concurrent Requests Are Each Checked
     Fake Replies With    ok
     @{replies} =    Send Requests Concurrently    POST    /v1/chat/completions    count=4

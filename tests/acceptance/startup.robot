@@ -30,18 +30,23 @@ A Startup That Says It Failed, Over A Socket
     server    tests.acceptance.apps.startups:says_failed
     ...    The app 'tests.acceptance.apps.startups:says_failed' failed during startup: database is down.
 
-A Module That Needs The Running Loop At Import, In Process
-    [Documentation]    Imported on the loop it is then served on, as uvicorn imports apps.
-    Open App    tests.acceptance.apps.needs_loop_at_import:app    mode=in-process
+A Module That Takes The Event Loop At Import Gets The One It Runs On, In Process
+    [Documentation]    ``asyncio.get_event_loop()`` at import: the library's loop, as under uvicorn.
+    Open App    tests.acceptance.apps.loop_at_import:app    mode=in-process
     Send Request    GET    /loop
     ${same} =    Get Json Field    same
     Should Be True    ${same}
 
-A Module That Needs The Running Loop At Import, Over A Socket
-    Open App    tests.acceptance.apps.needs_loop_at_import:app    mode=server
+A Module That Takes The Event Loop At Import Gets The One It Runs On, Over A Socket
+    Open App    tests.acceptance.apps.loop_at_import:app    mode=server
     Send Request    GET    /loop
     ${same} =    Get Json Field    same
     Should Be True    ${same}
+
+A Module That Needs The Running Loop At Import
+    [Template]    Open App Fails With
+    in-process    tests.acceptance.apps.needs_loop_at_import:app
+    ...    Could not import module 'tests.acceptance.apps.needs_loop_at_import' for app 'tests.acceptance.apps.needs_loop_at_import:app': RuntimeError: no running event loop (the library imports an app in a thread of its own, where no event loop runs: start that work in the app's lifespan).
 
 A Startup That Never Ends Is Bounded By The Timeout, In Process
     [Template]    Open App Fails With

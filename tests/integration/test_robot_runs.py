@@ -238,9 +238,12 @@ def test_an_import_that_blocks_is_cut_by_the_test_timeout_and_holds_up_nothing(t
     tests = by_name(result)
     assert tests["An Import Cut By The Test Timeout"].message == "Test timeout 300 milliseconds exceeded."
     served = tests["The Loop Serves Other Apps While That Import Blocks"]
-    assert served.status == "PASS", served.message
+    assert served.status == "PASS", served.message  # not blamed for what the cut import did
     assert done.returncode == 1
-    assert not [n for n in NOISE if n in done.stderr], done.stderr
+    # That import's forgotten await is shown where Python shows it, and nothing else is.
+    assert "blocks_at_import.py:22: RuntimeWarning: coroutine '_warm_up'" in done.stderr
+    others = "\n".join(line for line in done.stderr.splitlines() if "_warm_up" not in line)
+    assert not [n for n in NOISE if n in others], done.stderr
 
 
 def test_ctrl_c_during_an_import_that_never_ends_stops_the_run(tmp_path):

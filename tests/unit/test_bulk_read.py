@@ -209,3 +209,26 @@ async def test_an_item_that_breaks_the_contract_fails_a_waiting_reader_at_once()
         stream.checker = lambda item: "it is bad" if item.data == "BAD" else None
         with pytest.raises(ExpectationFailed, match="it is bad"):
             await _read_once_waiting(stream, release)
+
+
+async def test_two_bulk_readers_waiting_on_one_stream_are_both_woken():
+    gate, release = anyio.Event(), anyio.Event()
+    gate.set()  # the body ends after its last part
+    app = _held_open_app([], gate, b"data: a\n\nevent: done\ndata: {}\n\n", release)
+    outcomes: list[str] = []
+
+    async def read(stream: LiveStream) -> None:
+        try:
+            outcomes.append(f"items {len(await read_until_done(stream, 3600))}")
+        except StreamFailure:
+            outcomes.append("ended")
+
+    async with _open_held(app, gate) as stream:
+        with anyio.fail_after(30):  # only a guard against a reader that is never woken
+            async with anyio.create_task_group() as readers:
+                readers.start_soon(read, stream)
+                readers.start_soon(read, stream)
+                for _ in range(20):  # both reach their wait
+                    await anyio.lowlevel.checkpoint()
+                release.set()
+    assert sorted(outcomes) == ["ended", "items 1"]

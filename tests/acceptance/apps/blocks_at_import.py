@@ -14,4 +14,11 @@ if os.environ.get("BLOCKING_IMPORT_SIGNAL_FD"):
     os.write(int(os.environ["BLOCKING_IMPORT_SIGNAL_FD"]), b"!")
 IMPORT_GATE.wait()
 
+
+async def _warm_up() -> None:
+    pass
+
+
+_warm_up()  # never awaited: Python reports it against a test only while one waits for it
+
 from tests.acceptance.apps.stream_shapes import app  # noqa: E402, F401  (any small app)

@@ -4,6 +4,8 @@ Documentation       Robot's own timeout interrupts ``Open App`` while the app st
 ...                 ``Close All Clients`` and the leak check.
 Library             Collections
 Library             AsyncApiLibrary    timeout=10s
+# Imported first, so that the test's timeout cuts the app's startup, not its import.
+Suite Setup         Evaluate    __import__("tests.acceptance.apps.startups")
 Suite Teardown      Close All Clients
 
 
