@@ -240,8 +240,8 @@ def test_an_import_that_blocks_is_cut_by_the_test_timeout_and_holds_up_nothing(t
     served = tests["The Loop Serves Other Apps While That Import Blocks"]
     assert served.status == "PASS", served.message  # not blamed for what the cut import did
     assert done.returncode == 1
-    # That import's forgotten await is shown where Python shows it, and nothing else is.
-    assert "blocks_at_import.py:22: RuntimeWarning: coroutine '_warm_up'" in done.stderr
+    # That import's forgotten await is left to Python to show (no test's doing); nothing
+    # else may be said.
     others = "\n".join(line for line in done.stderr.splitlines() if "_warm_up" not in line)
     assert not [n for n in NOISE if n in others], done.stderr
 
