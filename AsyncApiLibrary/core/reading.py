@@ -53,9 +53,13 @@ async def _to_done(stream: LiveStream, limit: float,
 def _is_done(stream: LiveStream, item: StreamItem, counted: list[int],
              keep: Callable[[StreamItem], None] | None) -> bool:
     """True for the done item; fails on an error item; counts (and keeps) any other.
-    (Delivering the item matched it against the stream's done and error rules.)"""
+    (Delivering the item matched it against the stream's done and error rules.)
+
+    A done after an error closes the reply that failed (vLLM and OpenAI send one): this
+    read never saw that error (it stops at one), so that done is not its own; it is passed
+    over, and on a socket the next reply follows."""
     if item is stream.done_item:
-        return True
+        return stream.error_item is None
     if item is stream.error_item:
         raise StreamFailure(
             f"Expected the done event on stream '{stream.name}', but an error "

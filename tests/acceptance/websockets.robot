@@ -55,6 +55,16 @@ A Reply Longer Than The Buffer Is Read To Done
     Should Be Equal As Integers    ${count}    150
     WebSocket Should Be Open
 
+A Reply After A Failed One Is Read To Its Own Done
+    [Documentation]    A done that closes a failed reply (vLLM and OpenAI send one after the
+    ...    error) belongs to that reply, not to the next one.
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "fail": true}
+    Run Keyword And Expect Error    GLOB:*an error event arrived after 0 items*    Read Until Done
+    Send Json Message    {"message": "again", "tokens": 3}
+    ${items} =    Read Until Done
+    Length Should Be    ${items}    3
+
 The First Answer To A Sent Message Is Timed From The Send
     Open WebSocket    /echo
     Send Text Message    hello

@@ -232,3 +232,17 @@ async def test_two_bulk_readers_waiting_on_one_stream_are_both_woken():
                     await anyio.lowlevel.checkpoint()
                 release.set()
     assert sorted(outcomes) == ["ended", "items 1"]
+
+
+async def test_a_done_that_closes_a_failed_reply_is_no_later_reads_done():
+    # An error, then the done that closes it (as vLLM and OpenAI send): the read that
+    # stopped at the error failed; a read after it must not pass on that done.
+    parts = [b"data: a\n\n", b"event: error\ndata: {}\n\nevent: done\ndata: {}\n\n"]
+
+    async def read_twice(stream):
+        with pytest.raises(StreamFailure, match="an error event arrived after 1 items"):
+            await read_until_done(stream, 5)
+        with pytest.raises(StreamFailure, match="ended after 3 items"):
+            await read_until_done(stream, 5)
+
+    await _stream(parts, read_twice)

@@ -67,6 +67,10 @@ async def _chat(ws: WebSocket, upstream: object, close_upstream: bool) -> None:
         except WebSocketDisconnect as gone:
             STATS["last_close_code"] = gone.code
             return
+        if request.get("fail"):  # a failed reply, closed by a done as vLLM and OpenAI close one
+            await ws.send_json({"type": "error", "message": "upstream failed"})
+            await ws.send_json({"type": "done", "tokens": 0})
+            continue
         call = upstream.stream(prompt=request["message"])
         try:
             sent = 0
