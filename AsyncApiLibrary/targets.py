@@ -151,7 +151,7 @@ class Target:
         if self.mode == "url":
             self.base_url = _check_url(self.app_ref)
             client = httpx.AsyncClient(base_url=self.base_url, verify=tls_context(),
-                                           **client_args)
+                                       **client_args)
         else:
             self.app = await load_app(self.app_ref, max(opts.startup_timeout, IMPORT_LIMIT))
             self.tracker = RequestTracker(self.app)
