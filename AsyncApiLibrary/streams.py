@@ -82,10 +82,10 @@ class LiveStream:
         self.checker: Any = None  # the contract's item check: item -> problem or None
         self.contract_label = ""  # the operation it checks against, for messages
         self.violations: dict[int, str] = {}  # item index -> how it breaks the contract
-        size = buffer_size if buffer_size > 0 else 0
         # Items travel in batches: everything decoded from one received body part. The
         # buffer bounds the batches waiting, as a socket's buffer bounds received parts.
-        self._send, self._receive = anyio.create_memory_object_stream[list[StreamItem]](size)
+        self._send, self._receive = anyio.create_memory_object_stream[list[StreamItem]](
+            max(buffer_size, 0))
         self._ready: deque[StreamItem] = deque()
         self._pump_scope = anyio.CancelScope()
         self._pump_done = anyio.Event()
@@ -104,9 +104,9 @@ class LiveStream:
         items = "; ".join(item.summary() for item in self.recent)
         return f"last {len(self.recent)} read: {items}"
 
-    @property
-    def done_seen(self) -> bool:
-        return self.done_item is not None
+    def closes_an_earlier_reply(self, item: StreamItem) -> bool:
+        """True for a done that a test reading the next reply must pass over (sockets)."""
+        return False
 
     # -- lifecycle --------------------------------------------------------------------
     async def open(self, client: httpx.AsyncClient, task_group: Any,

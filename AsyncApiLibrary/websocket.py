@@ -103,6 +103,15 @@ class LiveSocket(LiveStream):
     def label(self) -> str:
         return f"'{self.name}' (WebSocket {self.request.url.path})"
 
+    def closes_an_earlier_reply(self, item: StreamItem) -> bool:
+        """True for a done that closed a failed reply (sent after its error, as vLLM and
+        OpenAI do) when the test has sent a message since that error arrived: the test now
+        waits for the new reply's done. With nothing sent since, the done is the failed
+        reply's, and a test may check it as on an HTTP stream."""
+        failed = self.error_item
+        return (item is self.done_item and failed is not None and self.last_sent is not None
+                and self.last_sent.arrived > failed.arrived)
+
     # -- opening ----------------------------------------------------------------------
     async def open_socket(self, client: httpx.AsyncClient, task_group: Any,
                           transport: Any = None) -> None:

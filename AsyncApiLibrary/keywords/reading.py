@@ -141,6 +141,11 @@ class ReadingKeywords(LibraryComponent):
         items (a heartbeat every second, say) arrive before it.
         The done convention is set by `Open App`/library ``done`` or per stream.
 
+        On a WebSocket, a done message that closes a failed reply (servers such as vLLM
+        send one after the error message) belongs to that reply: right after `Expect Error
+        Event` this keyword returns it; once the test has sent another message after the
+        error arrived, it is passed over and the keyword waits for the new reply's done.
+
         Example:
         | @{tokens} = | `Expect Done Event` | timeout=2s |
         """
@@ -150,6 +155,9 @@ class ReadingKeywords(LibraryComponent):
         ends = time.monotonic() + limit
         while True:
             item = self._read_for(chosen, ends, limit, f"the done event ({chosen.done})")
+            if chosen.closes_an_earlier_reply(item):
+                self._passed_over(chosen, item)
+                continue
             if chosen.done.matches(item):
                 return ReadItems.up_to(items, item)
             if chosen.error_rule.matches(item):
@@ -159,6 +167,11 @@ class ReadingKeywords(LibraryComponent):
                     f"arrived after {len(items)} items: {item.summary()}."
                 )
             items.append(item)
+
+    @staticmethod
+    def _passed_over(chosen: LiveStream, item: StreamItem) -> None:
+        logger.info(f"Passed over {item.summary()} on {chosen.noun} {chosen.label}: it closed "
+                    "the reply that failed before the test's last message.")
 
     def _read_for(self, chosen: LiveStream, ends: float, limit: float, goal: str) -> StreamItem:
         """The next item, by ``ends`` (a ``time.monotonic`` deadline ``limit`` seconds after
@@ -194,6 +207,9 @@ class ReadingKeywords(LibraryComponent):
         ends = time.monotonic() + limit
         while True:
             item = self._read_for(chosen, ends, limit, f"an error event ({chosen.error_rule})")
+            if chosen.closes_an_earlier_reply(item):
+                self._passed_over(chosen, item)
+                continue
             if chosen.error_rule.matches(item):
                 self.log_transcript(chosen)
                 return item

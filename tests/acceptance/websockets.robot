@@ -65,6 +65,36 @@ A Reply After A Failed One Is Read To Its Own Done
     ${items} =    Read Until Done
     Length Should Be    ${items}    3
 
+The Done That Closes A Failed Reply Is Checked Right After Its Error
+    [Documentation]    With no message sent since the error, the done is the failed reply's.
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "fail": true}
+    Expect Error Event
+    ${items} =    Expect Done Event
+    Should Be Empty    ${items}
+    Should Be Equal As Integers    ${items.done.json}[tokens]    0
+
+After A Failed Reply The Next Message's Done Is Expected
+    [Documentation]    Once another message was sent, the failed reply's closing done is
+    ...    passed over: the test waits for its new reply's done.
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "fail": true}
+    Expect Error Event
+    Send Json Message    {"message": "again", "tokens": 3}
+    ${items} =    Expect Done Event
+    Length Should Be    ${items}    3
+    Should Be Equal As Integers    ${items.done.json}[tokens]    3
+
+After A Failed Reply The Next Message's Error Is Expected
+    [Documentation]    Nor is that done taken for the next reply's answer when an error is expected.
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "fail": true}
+    Expect Error Event
+    Send Json Message    {"message": "and again", "fail": true}
+    ${error} =    Expect Error Event
+    Should Be Equal    ${error.json}[message]    upstream failed
+    Expect Done Event
+
 The First Answer To A Sent Message Is Timed From The Send
     Open WebSocket    /echo
     Send Text Message    hello

@@ -49,7 +49,7 @@ async def test_everything_up_to_done_once_in_order_and_what_follows_is_not_swall
     assert [item.index for item in items] == [0, 1, 2]
     assert "sent event 4 'late': 'z' after its done event" in straggler
     assert after_end(stream) == "got 1 item after the done event of stream 's': event 4 'late': 'z'"
-    assert stream.delivered_count == 5 and stream.done_seen
+    assert stream.delivered_count == 5 and stream.done_item is not None
     assert [item.index for item in stream.recent] == [0, 1, 2, 3, 4]
 
 
