@@ -354,6 +354,27 @@ CATALOGUE: tuple[Bug, ...] = (
             "A Streamed Call Of A Tool Never Offered Ends With An Error Chunk",
             "A Whole Reply Calling A Tool Never Offered Is A 502",
         )),
+    Bug("openai-tool-choice-unenforced", "validation",
+        "The OpenAI-compatible route relays the model's reply whatever the request's "
+        "tool_choice allowed: a call under none, a call of another tool than the one named, "
+        "a text answer where a call was required.", (
+            "A Streamed Call Under Tool Choice None Ends With An Error Chunk",
+            "A Whole Reply Without The Call Tool Choice Required Is A 502",
+        )),
+    Bug("openai-tool-choice-dropped", "lost request data",
+        "The OpenAI-compatible route never passes the request's tool_choice on to its model.", (
+            "A Named Tool Choice Reaches The Model",
+        )),
+    Bug("openai-conversation-dropped", "lost request data",
+        "The OpenAI-compatible route sends its model only the last message, so a "
+        "conversation continued after a tool run reaches the model as the tool's bare result.", (
+            "A Conversation Continued After A Tool Run Reaches The Model Whole",
+        )),
+    Bug("openai-tool-result-unmatched", "validation",
+        "The OpenAI-compatible route accepts a tool result that answers no call the "
+        "assistant made, and sends the model a conversation it cannot follow.", (
+            "A Tool Result That Answers No Call Is Refused",
+        )),
     # -- contract drift: the OpenAI-compatible route writes its JSON by hand -------------------
     Bug("openai-usage-renamed", "contract drift",
         "The OpenAI-compatible route names its usage counts input_tokens and output_tokens "

@@ -22,7 +22,7 @@ import anyio.lowlevel
 
 from .config import Settings
 from .deps import check_token
-from .llm import LLMClient, Tools, httpx
+from .llm import LLMClient, httpx
 from .models import ChatRequest, Renderer
 from .ops import Gauges
 from .upstream import map_upstream_error
@@ -33,10 +33,11 @@ MAX_STREAM_SECONDS = 600.0
 @dataclasses.dataclass(frozen=True)
 class StreamCall:
     """What a stream route needs of its request: the body, the caller's credentials, and
-    the tools offered to the model (``tools=`` of its calls; None: no tools)."""
+    what the model is given beside its prompt (the keyword arguments ``tools``,
+    ``tool_choice``, ``messages`` of its calls, each only when the request has it)."""
     body: ChatRequest
     authorization: str | None
-    tools: Tools | None = None
+    offered: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 async def chat_events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings: Settings,
@@ -45,7 +46,7 @@ async def chat_events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings
     bug = settings.has_bug
     body = call.body
     max_tokens = 16 if bug("max-tokens-ignored") else body.max_tokens
-    offered = {"tools": call.tools} if call.tools else {}
+    offered = call.offered
     gauges.active_streams += 1
     upstream = llm.stream(prompt=body.message, max_tokens=max_tokens, **offered)
     gauges.open_upstream_calls += 1
@@ -84,7 +85,7 @@ async def chat_events(call: StreamCall, llm: LLMClient, gauges: Gauges, settings
             if count == 0 and bug("start-after-first-token"):
                 yield render("start", {"max_tokens": body.max_tokens})
             count += 1
-            if call.tools and not isinstance(token, str):
+            if "tools" in offered and not isinstance(token, str):
                 yield render("tool_call", token)
             else:
                 yield render("token", {"index": count, "text": token})

@@ -1,8 +1,10 @@
 """LLM clients: a deterministic built-in model, and an OpenAI-compatible HTTP client.
 
 A client is asked for a reply to ``prompt`` of at most ``max_tokens`` tokens, and may be
-offered ``tools`` (OpenAI function tools, as dicts; only the OpenAI-compatible route offers
-them, and only when its caller did). Streamed, it yields its text a token at a time and,
+offered ``tools`` (OpenAI function tools, as dicts) with a ``tool_choice`` (OpenAI's:
+``"auto"``, ``"none"``, ``"required"`` or a dict naming one function), and given the whole
+conversation as ``messages`` (OpenAI's message dicts, ``prompt`` the last one's content):
+only the OpenAI-compatible route passes them, and only when its caller sent them. Streamed, it yields its text a token at a time and,
 when it calls tools, each piece of a call as one entry of OpenAI's ``delta.tool_calls``
 (a dict: ``index``; ``id``, ``type`` and ``function.name`` on the first piece of each
 call; ``function.arguments``, the next piece of the arguments' JSON text). Whole, it
@@ -22,6 +24,7 @@ import anyio.lowlevel
 import httpx2 as httpx
 
 Tools = list[dict[str, Any]]
+Messages = list[dict[str, Any]]
 Reply = str | dict[str, Any]
 """A whole reply: the text, or the assistant message that calls tools."""
 Piece = str | dict[str, Any]
@@ -29,11 +32,12 @@ Piece = str | dict[str, Any]
 
 
 class LLMClient(Protocol):
-    async def complete(self, *, prompt: str, max_tokens: int,
-                       tools: Tools | None = None) -> Reply: ...
+    async def complete(self, *, prompt: str, max_tokens: int, tools: Tools | None = None,
+                       tool_choice: Any = None, messages: Messages | None = None) -> Reply: ...
 
-    def stream(self, *, prompt: str, max_tokens: int,
-               tools: Tools | None = None) -> AsyncIterator[Piece]: ...
+    def stream(self, *, prompt: str, max_tokens: int, tools: Tools | None = None,
+               tool_choice: Any = None, messages: Messages | None = None,
+               ) -> AsyncIterator[Piece]: ...
 
     async def aclose(self) -> None: ...
 
@@ -60,13 +64,14 @@ class EchoModel:
         words = words[:max_tokens]
         return [w + " " for w in words[:-1]] + words[-1:]
 
-    async def complete(self, *, prompt: str, max_tokens: int,
-                       tools: Tools | None = None) -> str:
+    async def complete(self, *, prompt: str, max_tokens: int, tools: Tools | None = None,
+                       tool_choice: Any = None, messages: Messages | None = None) -> str:
         await anyio.lowlevel.checkpoint()
         return "".join(self._words(prompt, max_tokens))
 
-    async def stream(self, *, prompt: str, max_tokens: int,
-                     tools: Tools | None = None) -> AsyncIterator[str]:
+    async def stream(self, *, prompt: str, max_tokens: int, tools: Tools | None = None,
+                     tool_choice: Any = None, messages: Messages | None = None,
+                     ) -> AsyncIterator[str]:
         if self._bug == "echo-model-instance-state":
             self._pending = self._words(prompt, max_tokens)  # one client serves every request
             while self._pending:
@@ -103,8 +108,8 @@ class OpenAICompatibleClient:
         self._bug = bug
         self._messages: list[dict[str, str]] = []
 
-    def _body(self, prompt: str, max_tokens: int, stream: bool, tools: Tools | None) -> dict:
-        messages = [{"role": "user", "content": prompt}]
+    def _body(self, prompt: str, max_tokens: int, stream: bool, offered: dict[str, Any]) -> dict:
+        messages = offered.get("messages") or [{"role": "user", "content": prompt}]
         if self._bug == "shared-upstream-messages":
             self._messages.append({"role": "user", "content": prompt})  # "the conversation"
             messages = self._messages
@@ -114,13 +119,15 @@ class OpenAICompatibleClient:
             "max_tokens": max_tokens,
             "stream": stream,
         }
-        if tools:
-            body["tools"] = tools
+        for name in ("tools", "tool_choice"):
+            if offered.get(name):
+                body[name] = offered[name]
         return body
 
-    async def complete(self, *, prompt: str, max_tokens: int,
-                       tools: Tools | None = None) -> Reply:
-        body = self._body(prompt, max_tokens, False, tools)
+    async def complete(self, *, prompt: str, max_tokens: int, tools: Tools | None = None,
+                       tool_choice: Any = None, messages: Messages | None = None) -> Reply:
+        offered = {"tools": tools, "tool_choice": tool_choice, "messages": messages}
+        body = self._body(prompt, max_tokens, False, offered)
         response = await self._client.post("/v1/chat/completions", json=body)
         if self._bug == "client-retries-server-errors" and response.status_code >= 500:
             response = await self._client.post("/v1/chat/completions", json=body)
@@ -133,9 +140,11 @@ class OpenAICompatibleClient:
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise _malformed(response.request, "reply") from None
 
-    async def stream(self, *, prompt: str, max_tokens: int,
-                     tools: Tools | None = None) -> AsyncIterator[Piece]:
-        body = self._body(prompt, max_tokens, True, tools)
+    async def stream(self, *, prompt: str, max_tokens: int, tools: Tools | None = None,
+                     tool_choice: Any = None, messages: Messages | None = None,
+                     ) -> AsyncIterator[Piece]:
+        offered = {"tools": tools, "tool_choice": tool_choice, "messages": messages}
+        body = self._body(prompt, max_tokens, True, offered)
         if self._bug == "upstream-response-leaked-on-error":
             request = self._client.build_request("POST", "/v1/chat/completions", json=body)
             response = await self._client.send(request, stream=True)

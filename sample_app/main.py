@@ -18,7 +18,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import anyio.lowlevel
@@ -39,7 +39,7 @@ from .deps import (
     stream_closer,
 )
 from .jobs import TERMINAL, Job, JobRunner
-from .llm import EchoModel, LLMClient, OpenAICompatibleClient, Reply, Tools
+from .llm import EchoModel, LLMClient, OpenAICompatibleClient, Reply
 from .models import (
     JOB_EVENTS,
     REFUSED,
@@ -255,10 +255,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def _complete(llm: LLMClient, prompt: str, max_tokens: int, settings: Settings,
-                    tools: Tools | None = None) -> Reply:
-    """The model's whole reply, within the upstream deadline; ``tools`` are offered to the
-    model only when there are some."""
-    offered = {"tools": tools} if tools else {}
+                    offered: dict[str, Any] | None = None) -> Reply:
+    """The model's whole reply, within the upstream deadline; ``offered``: what the model
+    is given beside its prompt (see :class:`sample_app.chat.StreamCall`)."""
+    offered = offered or {}
     bug = settings.has_bug
     attempts = 2 if bug("retry-on-rate-limit") or bug("retry-after-timeout") else 1
     for attempt in range(1, attempts + 1):

@@ -13,8 +13,11 @@ stream as ``delta.tool_calls`` pieces, each with its call's ``index`` (``id``, `
 the function's name on the first piece of each call, the arguments' JSON text in pieces),
 and the last chunk says ``finish_reason: "tool_calls"``; whole, the message carries
 ``tool_calls`` (its ``content`` null when the model wrote no text) and the same finish
-reason. A tool call the client could not run (see :mod:`sample_app.tools`) is the model's
-failure: an ``upstream_error`` error chunk and no ``[DONE]``, or 502 when whole.
+reason. A tool call the client could not run or the request's ``tool_choice`` did not allow,
+or no call where it required one (see :mod:`sample_app.tools` and
+:mod:`sample_app.conversation`), is the model's failure: an ``upstream_error`` error chunk and
+no ``[DONE]``, or 502 when whole. The model's prompt is the last message (the user's
+question, or a tool's result); a longer conversation is passed on to it whole.
 
 The route declares both answers of 200 in the OpenAPI document: the ``chat.completion``
 object as ``application/json``, and the chunks as the ``itemSchema`` of
@@ -35,21 +38,18 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema, models_json_schema
 
+from . import bugs
 from .chat import StreamCall, chat_events
 from .config import Settings
+from .conversation import Message, ToolChoice, ToolRules, choice_problem, conversation_problem
 from .deps import StreamCloser, check_token, get_gauges, get_llm_client, get_settings, stream_closer
-from .llm import LLMClient, Reply, Tools, httpx
+from .llm import LLMClient, Reply, httpx
 from .models import REFUSED, UPSTREAM_FAILED, ChatRequest, UpstreamErrorKind
 from .ops import Gauges
 from .tools import MalformedToolCall, StreamedCalls, Tool, ToolCall, ToolCallDelta, whole_calls
 from .upstream import UpstreamFailure, map_upstream_error
 
-Complete = Callable[[LLMClient, str, int, Settings, Tools | None], Awaitable[Reply]]
-
-
-class Message(BaseModel):
-    role: Literal["system", "user", "assistant"]
-    content: str = Field(max_length=4000)
+Complete = Callable[[LLMClient, str, int, Settings, dict[str, Any]], Awaitable[Reply]]
 
 
 class StreamOptions(BaseModel):
@@ -64,24 +64,42 @@ class CompletionRequest(BaseModel):
     stream_options: StreamOptions | None = None
     tools: list[Tool] | None = Field(None, max_length=128,
                                      description="Functions the model may call.")
+    tool_choice: ToolChoice | SkipJsonSchema[None] = Field(
+        None, description="Which of the tools the model may call: auto (the default), none, "
+                          "required, or the one function named.")
 
     @model_validator(mode="after")
-    def _ends_with_a_question(self) -> CompletionRequest:
-        last = self.messages[-1]
-        if last.role != "user" or not last.content.strip():
-            raise ValueError("The last message must be the user's, and not blank.")
+    def _checked(self) -> CompletionRequest:
+        problem = (conversation_problem(self.messages, lambda name: bugs.active() == name)
+                   or choice_problem(self.tool_choice, self.tool_names()))
+        if problem:
+            raise ValueError(problem)
         return self
 
     def chat(self) -> ChatRequest:
+        """The prompt: the user's question, or the tool's result, that ends the conversation."""
         return ChatRequest(message=self.messages[-1].content, max_tokens=self.max_tokens)
 
     def tool_names(self) -> set[str]:
         """The names of the functions offered: the only tools the model may call."""
         return {tool.function.name for tool in self.tools or []}
 
-    def offered_tools(self) -> Tools | None:
-        """The tools as the model is offered them (dicts), or None when there are none."""
-        return [tool.model_dump(exclude_none=True) for tool in self.tools] if self.tools else None
+    def rules(self, bug: Callable[[str], bool]) -> ToolRules:
+        return ToolRules(self.tool_names(), self.tool_choice, bug)
+
+    def offered(self, bug: Callable[[str], bool]) -> dict[str, Any]:
+        """What the model is given beside its prompt: the tools and the tool_choice, and
+        the whole conversation when it is more than the one question (each only if any)."""
+        offered: dict[str, Any] = {}
+        if self.tools:
+            offered["tools"] = [tool.model_dump(exclude_none=True) for tool in self.tools]
+        if self.tool_choice is not None and not bug("openai-tool-choice-dropped"):
+            offered["tool_choice"] = (self.tool_choice if isinstance(self.tool_choice, str)
+                                      else self.tool_choice.model_dump())
+        if len(self.messages) > 1 and not bug("openai-conversation-dropped"):
+            offered["messages"] = [message.model_dump(exclude_unset=True)
+                                   for message in self.messages]
+        return offered
 
 
 FinishReason = Literal["stop", "length", "tool_calls"]
@@ -204,7 +222,7 @@ async def openai_chunks(body: CompletionRequest, events: AsyncIterator[Any],
     """The chat's events (start, token or tool_call..., done or error) as chat-completion
     chunks; a tool call the client could not run ends them with an error chunk."""
     completion = Completion(body.model)
-    calls = StreamedCalls(bug, body.tool_names())
+    calls = StreamedCalls(bug, body.rules(bug))
     async for kind, data in events:
         if kind == "start":
             if bug("openai-role-chunk-without-index"):
@@ -230,7 +248,7 @@ async def openai_chunks(body: CompletionRequest, events: AsyncIterator[Any],
             return
         else:  # done
             cut = data["tokens"] >= body.max_tokens and not bug("openai-finish-reason-always-stop")
-            problem = None if cut or not calls.calls else calls.problem()
+            problem = None if cut else calls.problem()
             if problem:
                 yield error_chunk(problem)
                 return
@@ -251,14 +269,14 @@ def error_chunk(message: str) -> str:
 
 
 def whole_message(reply: Reply, bug: Callable[[str], bool],
-                  offered: set[str]) -> tuple[dict[str, Any], int]:
+                  rules: ToolRules) -> tuple[dict[str, Any], int]:
     """The assistant message of a whole reply, and its tokens (the words of its text and
-    of its calls' arguments); 502 when a tool call cannot be used."""
+    of its calls' arguments); 502 when a tool call cannot be used, or is missing."""
     if isinstance(reply, str):
-        return {"role": "assistant", "content": reply}, len(reply.split())
+        reply = {"content": reply}
     content = reply.get("content")
     try:
-        calls = whole_calls(reply.get("tool_calls") or [], bug, offered)
+        calls = whole_calls(reply.get("tool_calls") or [], bug, rules)
     except MalformedToolCall as exc:
         raise UpstreamFailure(502, "upstream_error", exc.message) from None
     text = " ".join([content or ""] + [call["function"]["arguments"] for call in calls])
@@ -288,7 +306,7 @@ def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> N
         check_token(authorization, current)
         chat = body.chat()
         if body.stream:
-            call = StreamCall(chat, authorization, body.offered_tools())
+            call = StreamCall(chat, authorization, body.offered(current.has_bug))
             events = closer.track(chat_events(call, llm, gauges, current,
                                               lambda kind, data: (kind, data)))
             chunks = closer.track(openai_chunks(body, events, current.has_bug))
@@ -296,7 +314,7 @@ def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> N
                                      headers={"Cache-Control": "no-cache"})
         try:
             reply = await complete(llm, chat.message, chat.max_tokens, current,
-                                   body.offered_tools())
+                                   body.offered(current.has_bug))
         except (TimeoutError, httpx.HTTPError) as exc:
             failure = map_upstream_error(exc, current)
             if current.has_bug("openai-error-in-openai-shape"):
@@ -305,7 +323,7 @@ def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> N
                 return JSONResponse({"error": error}, status_code=failure.status,
                                     headers=failure.headers)
             raise failure from None
-        message, tokens = whole_message(reply, current.has_bug, body.tool_names())
+        message, tokens = whole_message(reply, current.has_bug, body.rules(current.has_bug))
         completion = Completion(body.model)
         created = time.time() if current.has_bug("openai-created-float") else completion.created
         called = "tool_calls" in message and not current.has_bug(

@@ -10,8 +10,9 @@ assistant message whose ``tool_calls`` are :class:`ToolCall` objects.
 
 The gateway relays each piece as it comes and checks the calls as a client will use them:
 a piece it cannot read (no index, a call started without its id or name), a call of a tool
-the request did not offer and, when the model has finished its calls, arguments that are
-not a JSON object, are the model's fault:
+the request did not offer or its ``tool_choice`` did not allow and, when the model has
+finished, no call where the ``tool_choice`` required one or arguments that are not a JSON
+object, are the model's fault:
 the stream ends with an ``upstream_error`` error chunk and no ``[DONE]`` (whole: 502
 ``upstream_error``), never with ``finish_reason: "tool_calls"`` and calls the client
 cannot run. A reply cut at ``max_tokens`` is not checked: it finishes with ``length``.
@@ -21,10 +22,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
+
+if TYPE_CHECKING:
+    from .conversation import ToolRules
 
 
 class FunctionSpec(BaseModel):
@@ -84,19 +88,13 @@ def _arguments_problem(name: str, arguments: str) -> str | None:
     return f"The model called the tool '{name}' with arguments that are not a JSON object."
 
 
-def _offered_problem(name: str, offered: set[str], bug: Callable[[str], bool]) -> str | None:
-    if name in offered or bug("openai-unoffered-tool-relayed"):
-        return None
-    return f"The model called the tool '{name}', which the request did not offer."
-
-
 class StreamedCalls:
     """The tool calls of one streamed reply, assembled from their pieces as they pass;
-    ``offered`` names the tools the request offered."""
+    ``rules`` say which tools the request lets the model call."""
 
-    def __init__(self, bug: Callable[[str], bool], offered: set[str]) -> None:
+    def __init__(self, bug: Callable[[str], bool], rules: ToolRules) -> None:
         self._bug = bug
-        self._offered = offered
+        self._rules = rules
         self.calls: dict[int, dict[str, str]] = {}
 
     def relay(self, piece: Any) -> dict[str, Any]:
@@ -112,7 +110,7 @@ class StreamedCalls:
             if not (delta.id and function.name):
                 raise MalformedToolCall(
                     f"The model started tool call {index} without its id and name.")
-            if problem := _offered_problem(function.name, self._offered, self._bug):
+            if problem := self._rules.call_problem(function.name):
                 raise MalformedToolCall(problem)
             self.calls[index] = {"name": function.name, "arguments": ""}
             relayed.update(id=delta.id, type="function",
@@ -125,7 +123,10 @@ class StreamedCalls:
         return relayed
 
     def problem(self) -> str | None:
-        """Why the finished calls cannot be run (arguments that are not a JSON object)."""
+        """Why the finished reply cannot be used: arguments that are not a JSON object, or
+        no call where the request's tool_choice required one."""
+        if problem := self._rules.missing_call_problem(bool(self.calls)):
+            return problem
         if self._bug("openai-tool-arguments-unchecked"):
             return None
         for call in self.calls.values():
@@ -134,16 +135,18 @@ class StreamedCalls:
         return None
 
 
-def whole_calls(raw: Any, bug: Callable[[str], bool], offered: set[str]) -> list[dict[str, Any]]:
+def whole_calls(raw: Any, bug: Callable[[str], bool], rules: ToolRules) -> list[dict[str, Any]]:
     """The ``tool_calls`` of a whole reply, checked; MalformedToolCall if unusable."""
     try:
         calls = [ToolCall.model_validate(call) for call in raw]
     except (ValidationError, TypeError):
         raise MalformedToolCall("The model sent a tool call the gateway cannot read.") from None
     for call in calls:
-        if problem := _offered_problem(call.function.name, offered, bug):
+        if problem := rules.call_problem(call.function.name):
             raise MalformedToolCall(problem)
         problem = _arguments_problem(call.function.name, call.function.arguments)
         if problem and not bug("openai-tool-arguments-unchecked"):
             raise MalformedToolCall(problem)
+    if problem := rules.missing_call_problem(bool(calls)):
+        raise MalformedToolCall(problem)
     return [call.model_dump() for call in calls]

@@ -3,8 +3,9 @@ Documentation       The gateway's OpenAI-compatible route, read the way an OpenA
 ...                 chunks in the chat-completions format, the text their deltas spell, a
 ...                 finish reason, usage when asked, ``data: [DONE]`` last; a model failing half
 ...                 way as one error chunk and no ``[DONE]``; the whole reply without streaming;
-...                 the model's tool calls, streamed in pieces or whole, and what happens to a
-...                 call whose arguments are not JSON; and the latency figures a product owner
+...                 the model's tool calls, streamed in pieces or whole, what happens to a call
+...                 whose arguments are not JSON or that the request's ``tool_choice`` did not
+...                 allow, a conversation continued after a tool run; and the latency figures a product owner
 ...                 asks about, logged for each stream.
 
 Resource            resources/gateway.resource
@@ -25,6 +26,13 @@ ${TIME}             ${{ {"type": "function", "function": {"name": "get_time", "p
 ${NOT_JSON}         The model called the tool 'get_weather' with arguments
 ...                 that are not a JSON object.
 ${NOT_OFFERED}      The model called the tool 'delete_files', which the request did not offer.
+${NAMED_WEATHER}    ${{ {"type": "function", "function": {"name": "get_weather"}} }}
+# A conversation continued after a tool run: the question, the call, the tool's result.
+${CALLED}           ${{ {"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}} }}
+@{AFTER_TOOL_RUN}
+...                 ${{ {"role": "user", "content": "Weather in Paris?"} }}
+...                 ${{ {"role": "assistant", "content": None, "tool_calls": [$CALLED]} }}
+...                 ${{ {"role": "tool", "tool_call_id": "call_0", "content": "sunny"} }}
 
 
 *** Test Cases ***
@@ -117,6 +125,52 @@ A Whole Reply Calling A Tool Never Offered Is A 502
     And Error Kind Should Be    upstream_error
     And Json Field Should Be    error.message    ${NOT_OFFERED}
 
+A Tool Choice Naming A Tool Not Offered Is Refused Before The Model Is Asked
+    [Tags]    unhappy-path    validation    tools
+    Given A Fake Model
+    VAR    ${choice}=    ${{ {"type": "function", "function": {"name": "delete_files"}} }}
+    When Send Request    POST    ${COMPLETIONS}
+    ...    json=${{ {"messages": [{"role": "user", "content": "hi"}], "tools": $TOOLS, "tool_choice": $choice} }}
+    Then Status Should Be    422
+    And Json Field Should Be    detail.0.msg
+    ...    Value error, The tool_choice names 'delete_files', which is not among the tools.
+    And Fake Should Not Have Been Called
+
+A Tool Result That Answers No Call Is Refused
+    [Documentation]    Each tool result answers a call the assistant made earlier in the
+    ...    conversation, by its id; one that answers none is refused before the model is asked.
+    [Tags]    unhappy-path    validation    tools
+    Given A Fake Model
+    VAR    ${stray}=    ${{ {"role": "tool", "tool_call_id": "call_9", "content": "rain"} }}
+    When Send Request    POST    ${COMPLETIONS}    json=${{ {"messages": [*$AFTER_TOOL_RUN, $stray], "tools": $TOOLS} }}
+    Then Status Should Be    422
+    And Json Field Should Be    detail.0.msg
+    ...    Value error, The tool result for 'call_9' answers no call the assistant made.
+    And Fake Should Not Have Been Called
+
+A Streamed Call Under Tool Choice None Ends With An Error Chunk
+    [Documentation]    With ``tool_choice: none`` the model may call no tool, offered or not.
+    [Tags]    unhappy-path    tools
+    Given A Fake Model Calling    get_weather    {"city": "Paris"}
+    When Start Completion Stream    tools=${TOOLS}    tool_choice=none
+    ${error}=    Then Expect Error Event
+    Should Be Equal    ${error.json}[error][message]
+    ...    The model called the tool 'get_weather', though the request's tool_choice was none.
+    And Stream Should Have Ended
+    And The Gateway Should Have Cleaned Up
+
+A Whole Reply Without The Call Tool Choice Required Is A 502
+    [Documentation]    With ``tool_choice: required`` a text answer is not what the client asked for.
+    [Tags]    unhappy-path    tools
+    Given A Fake Model
+    And Fake Replies With    It is sunny.
+    When Send Request    POST    ${COMPLETIONS}
+    ...    json=${{ {"messages": [{"role": "user", "content": "hi"}], "tools": $TOOLS, "tool_choice": "required"} }}
+    Then Status Should Be    502
+    And Error Kind Should Be    upstream_error
+    And Json Field Should Be    error.message
+    ...    The model answered without a tool call, though the request's tool_choice was required.
+
 A Streamed Completion Follows The OpenAI Chunk Format
     [Tags]    happy-path
     Given A Fake Model Streaming    Hel    lo    !
@@ -176,6 +230,26 @@ A Whole Completion Carries The Model's Tool Calls
     And Json Field Should Be    choices.0.finish_reason    tool_calls
     And Fake Should Have Received    tools=${TOOLS}
 
+A Named Tool Choice Reaches The Model
+    [Tags]    happy-path    tools
+    Given A Fake Model Calling    get_weather    {"city": "Paris"}
+    When Start Completion Stream    tools=${TOOLS}    tool_choice=${NAMED_WEATHER}
+    Then Tool Call Should Be    get_weather    {"city": "Paris"}
+    And Finish Reason Should Be    tool_calls
+    And Fake Should Have Received    tools=${TOOLS}    tool_choice=${NAMED_WEATHER}
+
+A Conversation Continued After A Tool Run Reaches The Model Whole
+    [Documentation]    The model answers the tool's result knowing the question and its own
+    ...    call: the gateway passes the whole conversation on, the result as the prompt.
+    [Tags]    happy-path    tools
+    Given A Fake Model
+    And Fake Replies With    It is sunny in Paris.
+    When Send Request    POST    ${COMPLETIONS}    json=${{ {"messages": $AFTER_TOOL_RUN, "tools": $TOOLS} }}
+    Then Status Should Be    200
+    And Json Field Should Be    choices.0.message.content    It is sunny in Paris.
+    And Json Field Should Be    choices.0.finish_reason    stop
+    And Fake Should Have Received    prompt=sunny    messages=${AFTER_TOOL_RUN}    tools=${TOOLS}
+
 A Whole Completion Carries The Reply And Its Finish Reason
     [Tags]    happy-path
     Given A Fake Model
@@ -191,13 +265,19 @@ A Whole Completion Carries The Reply And Its Finish Reason
 Start Completion Stream
     [Documentation]    Asks ``/v1/chat/completions`` for a streamed reply to "hi", read under
     ...    the OpenAI done and error conventions.
-    ...    With ``tools``, offers the model these tools.
-    [Arguments]    ${max_tokens}=${16}    ${include_usage}=${False}    ${name}=${NONE}    ${tools}=${NONE}
+    ...    With ``tools``, offers the model these tools, and with ``tool_choice``, lets it
+    ...    call them as that choice says.
+    [Arguments]    ${max_tokens}=${16}
+    ...    ${include_usage}=${False}
+    ...    ${name}=${NONE}
+    ...    ${tools}=${NONE}
+    ...    ${tool_choice}=${NONE}
     VAR    &{options}=    include_usage=${include_usage}
     VAR    &{question}=    role=user    content=hi
     VAR    @{messages}=    ${question}
     VAR    &{offered}=    &{EMPTY}
     IF    $tools    VAR    &{offered}=    tools=${tools}
+    IF    $tool_choice    VAR    &{offered}=    &{offered}    tool_choice=${tool_choice}
     VAR    &{body}=    messages=${messages}    stream=${True}    max_tokens=${max_tokens}
     ...    stream_options=${options}    &{offered}
     Start Stream    POST    ${COMPLETIONS}    json=${body}    done=openai    error=openai    name=${name}

@@ -10,17 +10,25 @@ from typing import Any
 import anyio
 import pytest
 
+from sample_app.conversation import ToolRules
 from sample_app.llm import OpenAICompatibleClient, httpx
 from sample_app.tools import MalformedToolCall, StreamedCalls, whole_calls
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
 FIRST = {"index": 0, "id": "call_0", "type": "function",
          "function": {"name": "get_weather", "arguments": ""}}
-OFFERED = {"get_weather"}  # the names of the tools a request offered
 
 
 def no_bug(name: str) -> bool:
     return False
+
+
+def offering(*names: str) -> ToolRules:
+    """What a request that offers these tools (and no tool_choice) lets its model call."""
+    return ToolRules(set(names), None, no_bug)
+
+
+OFFERED = offering("get_weather")
 
 
 def client_answering(answer: Any, sent: list[dict]) -> OpenAICompatibleClient:
@@ -118,9 +126,9 @@ def test_arguments_that_are_not_a_json_object_are_a_problem(arguments):
 def test_a_call_of_a_tool_never_offered_is_the_models_fault():
     sentence = "The model called the tool 'get_weather', which the request did not offer."
     with pytest.raises(MalformedToolCall, match=sentence):
-        StreamedCalls(no_bug, {"get_time"}).relay(FIRST)
+        StreamedCalls(no_bug, offering("get_time")).relay(FIRST)
     whole = [{"id": "c", "type": "function",
               "function": {"name": "get_weather", "arguments": "{}"}}]
     with pytest.raises(MalformedToolCall, match=sentence):
-        whole_calls(whole, no_bug, set())
+        whole_calls(whole, no_bug, offering())
     assert whole_calls(whole, no_bug, OFFERED)[0]["function"]["name"] == "get_weather"
