@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import codecs
+from .utf8 import Utf8Parts
 
 
 class LineDecoder:
     """Split bytes into lines on ``\\n`` (a trailing ``\\r`` is dropped); blank lines are skipped."""
 
     def __init__(self) -> None:
-        self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._text = Utf8Parts()
         self._pending = ""
         self._parts: list[str] = []  # a long line arriving in pieces: joined once it ends
 

@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from typing import NamedTuple
+
+from .utf8 import Utf8Parts
 
 _EOL = re.compile(r"\r\n|\r|\n")
 # A whole event in one piece: an optional name and one line of data, LF line ends. A
@@ -30,7 +31,7 @@ class SseEvent(NamedTuple):
 
 class SseDecoder:
     def __init__(self) -> None:
-        self._text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._text = Utf8Parts()
         self._pending = ""
         self._parts: list[str] = []  # a long line arriving in pieces: joined once it ends
         self._started = False

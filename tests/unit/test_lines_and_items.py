@@ -15,6 +15,14 @@ def test_lines_split_across_chunks_and_skip_blanks():
     assert decoder.flush() == ["tail"]
 
 
+def test_a_character_cut_between_parts_is_joined_and_bytes_not_utf8_are_replaced():
+    decoder = LineDecoder()
+    assert decoder.feed(b'{"t": "\xe2\x82') == []
+    assert decoder.feed(b'\xac"}\n{"t": "\xff"}\n') == ['{"t": "\u20ac"}', '{"t": "\ufffd"}']
+    assert decoder.feed(b"\xc3") == []
+    assert decoder.flush() == ["\ufffd"]
+
+
 @pytest.mark.parametrize(("spec", "kind", "value"), [
     ("event:done", "event", "done"), ("data:[DONE]", "data", "[DONE]"),
     ("openai", "data", "[DONE]"), ("OpenAI", "data", "[DONE]"),
