@@ -104,13 +104,21 @@ class LiveSocket(LiveStream):
         return f"'{self.name}' (WebSocket {self.request.url.path})"
 
     def closes_an_earlier_reply(self, item: StreamItem) -> bool:
-        """True for a done that closed a failed reply (sent after its error, as vLLM and
-        OpenAI do) when the test has sent a message since that error arrived: the test now
-        waits for the new reply's done. With nothing sent since, the done is the failed
-        reply's, and a test may check it as on an HTTP stream."""
+        """True for a done that closed a failed reply (see `_deliver`) when the test has
+        sent a message since that error arrived: the test now waits for the new reply's
+        done. With nothing sent since, the done is the failed reply's, and a test may check
+        it as on an HTTP stream."""
         failed = self.error_item
         return (item is self.done_item and failed is not None and self.last_sent is not None
                 and self.last_sent.arrived > failed.arrived)
+
+    def _closes_failed_reply(self, item: StreamItem) -> bool:
+        """A done right after an error closes the reply that failed (vLLM and OpenAI send
+        one), unless the test sent a message between the two: then it is the next reply's."""
+        failed, sent = self.error_item, self.last_sent
+        if failed is None or self.done_item is not None or not self.done.matches(item):
+            return False
+        return sent is None or not failed.arrived < sent.arrived <= item.arrived
 
     # -- opening ----------------------------------------------------------------------
     async def open_socket(self, client: httpx.AsyncClient, task_group: Any,
@@ -297,9 +305,9 @@ class LiveSocket(LiveStream):
 
     def _deliver(self, item: StreamItem) -> StreamItem:
         """A message after a reply's done (or error) message begins the next reply; a done
-        right after an error still closes the reply that failed."""
+        right after an error may still close the reply that failed."""
         if self.done_item is not None or self.error_item is not None:
-            if self.done_item is not None or not self.done.matches(item):
+            if not self._closes_failed_reply(item):
                 self.done_item = self.error_item = self.items_to_done = None
                 self.reply_start = self.delivered_count
         self.delivered_count += 1

@@ -55,11 +55,12 @@ def _is_done(stream: LiveStream, item: StreamItem, counted: list[int],
     """True for the done item; fails on an error item; counts (and keeps) any other.
     (Delivering the item matched it against the stream's done and error rules.)
 
-    A done after an error closes the reply that failed (vLLM and OpenAI send one): this
-    read never saw that error (it stops at one), so that done is not its own; it is passed
-    over, and on a socket the next reply follows."""
+    A done after an error closes the reply that failed (vLLM and OpenAI send one): read
+    right after that error, it is the done this read returns, as `Expect Done Event` does;
+    on a socket where the test has sent its next message since, it is passed over, and the
+    next reply follows."""
     if item is stream.done_item:
-        return stream.error_item is None
+        return not stream.closes_an_earlier_reply(item)
     if item is stream.error_item:
         raise StreamFailure(
             f"Expected the done event on stream '{stream.name}', but an error "

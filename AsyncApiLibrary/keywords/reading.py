@@ -144,7 +144,9 @@ class ReadingKeywords(LibraryComponent):
         On a WebSocket, a done message that closes a failed reply (servers such as vLLM
         send one after the error message) belongs to that reply: right after `Expect Error
         Event` this keyword returns it; once the test has sent another message after the
-        error arrived, it is passed over and the keyword waits for the new reply's done.
+        error arrived, it is passed over and the keyword waits for the new reply's done. A
+        done that arrives only after the test's next message is that message's. Read each
+        reply before sending the next: replies asked for at once cannot be told apart.
 
         Example:
         | @{tokens} = | `Expect Done Event` | timeout=2s |

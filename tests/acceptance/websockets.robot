@@ -65,14 +65,30 @@ A Reply After A Failed One Is Read To Its Own Done
     ${items} =    Read Until Done
     Length Should Be    ${items}    3
 
-The Done That Closes A Failed Reply Is Checked Right After Its Error
+Every Reading To Done Takes The Closing Done Right After The Error
     [Documentation]    With no message sent since the error, the done is the failed reply's.
     Open WebSocket    /chat    headers=${AUTH}
     Send Json Message    {"message": "hi", "fail": true}
     Expect Error Event
     ${items} =    Expect Done Event
-    Should Be Empty    ${items}
     Should Be Equal As Integers    ${items.done.json}[tokens]    0
+    Send Json Message    {"message": "hi", "fail": true}
+    Expect Error Event
+    ${items} =    Read Until Done
+    Should Be Empty    ${items}
+
+An Empty Reply After A Failed One Without A Closing Done Is Read
+    [Documentation]    A done that arrives after the test's next message is that message's.
+    Open WebSocket    /chat    headers=${AUTH}
+    Send Json Message    {"message": "hi", "fail": true, "closing_done": false}
+    Expect Error Event
+    Send Json Message    {"message": "again", "tokens": 0}
+    ${items} =    Expect Done Event
+    Should Be Empty    ${items}
+    Send Json Message    {"message": "hi", "fail": true, "closing_done": false}
+    Run Keyword And Expect Error    *error event arrived*    Read Until Done
+    Send Json Message    {"message": "again", "tokens": 0}
+    Read Until Done
 
 After A Failed Reply The Next Message's Done Is Expected
     [Documentation]    Once another message was sent, the failed reply's closing done is

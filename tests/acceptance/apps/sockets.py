@@ -69,6 +69,10 @@ async def _chat(ws: WebSocket, upstream: object, close_upstream: bool) -> None:
             return
         if request.get("fail"):  # a failed reply, closed by a done as vLLM and OpenAI close one
             await ws.send_json({"type": "error", "message": "upstream failed"})
+            if request.get("closing_done", True):
+                await ws.send_json({"type": "done", "tokens": 0})
+            continue
+        if request.get("tokens") == 0:  # an empty reply
             await ws.send_json({"type": "done", "tokens": 0})
             continue
         call = upstream.stream(prompt=request["message"])
