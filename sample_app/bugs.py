@@ -359,6 +359,7 @@ CATALOGUE: tuple[Bug, ...] = (
         "tool_choice allowed: a call under none, a call of another tool than the one named, "
         "a text answer where a call was required.", (
             "A Streamed Call Under Tool Choice None Ends With An Error Chunk",
+            "A Streamed Call Of Another Tool Than The One Named Ends With An Error Chunk",
             "A Whole Reply Without The Call Tool Choice Required Is A 502",
         )),
     Bug("openai-tool-choice-dropped", "lost request data",

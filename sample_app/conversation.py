@@ -4,8 +4,8 @@ A conversation is a list of messages: ``system`` and ``user`` messages, the ``as
 earlier replies (text, or the tool calls it made), and ``tool`` messages, each carrying the
 result of one of those calls (its ``tool_call_id``). It is refused (422) unless every tool
 result answers a call the assistant made earlier in it, every call of an assistant message
-is answered before the conversation goes on, and it ends with the user's question or a
-tool's result.
+is answered before the conversation goes on, no two calls share an id, every assistant
+message has content or tool calls, and it ends with the user's question or a tool's result.
 
 ``tool_choice`` says which of the offered tools the model may call: ``auto`` (any, or
 none: the default), ``none``, ``required`` (at least one) or one function by name, which
@@ -77,8 +77,13 @@ def conversation_problem(messages: list[Any], bug: Callable[[str], bool]) -> str
         if unanswered:
             return (f"The assistant's tool call '{unanswered[0]}' has no result before the "
                     "conversation goes on.")
-        if isinstance(message, AssistantTurn) and message.tool_calls:
-            unanswered = [call.id for call in message.tool_calls]
+        if isinstance(message, AssistantTurn):
+            if message.content is None and not message.tool_calls:
+                return "An assistant message needs content or tool_calls."
+            unanswered = [call.id for call in message.tool_calls or []]
+            if reused := next((i for i in unanswered if i in made
+                               or unanswered.count(i) > 1), None):
+                return f"Two of the assistant's tool calls have the id '{reused}'."
             made.update(unanswered)
     if unanswered:
         return f"The assistant's tool call '{unanswered[0]}' has no result."

@@ -41,7 +41,14 @@ from pydantic.json_schema import SkipJsonSchema, models_json_schema
 from . import bugs
 from .chat import StreamCall, chat_events
 from .config import Settings
-from .conversation import Message, ToolChoice, ToolRules, choice_problem, conversation_problem
+from .conversation import (
+    Message,
+    ToolChoice,
+    ToolResult,
+    ToolRules,
+    choice_problem,
+    conversation_problem,
+)
 from .deps import StreamCloser, check_token, get_gauges, get_llm_client, get_settings, stream_closer
 from .llm import LLMClient, Reply, httpx
 from .models import REFUSED, UPSTREAM_FAILED, ChatRequest, UpstreamErrorKind
@@ -77,8 +84,12 @@ class CompletionRequest(BaseModel):
         return self
 
     def chat(self) -> ChatRequest:
-        """The prompt: the user's question, or the tool's result, that ends the conversation."""
-        return ChatRequest(message=self.messages[-1].content, max_tokens=self.max_tokens)
+        """The prompt: the user's question, or the tool's result, that ends the conversation
+        (a tool's result may be empty: the model still has the conversation)."""
+        last = self.messages[-1]
+        if isinstance(last, ToolResult):
+            return ChatRequest.model_construct(message=last.content, max_tokens=self.max_tokens)
+        return ChatRequest(message=last.content, max_tokens=self.max_tokens)
 
     def tool_names(self) -> set[str]:
         """The names of the functions offered: the only tools the model may call."""
@@ -268,10 +279,11 @@ def error_chunk(message: str) -> str:
     return f"data: {json.dumps({'error': error})}\n\n"
 
 
-def whole_message(reply: Reply, bug: Callable[[str], bool],
-                  rules: ToolRules) -> tuple[dict[str, Any], int]:
+def whole_message(reply: Reply, bug: Callable[[str], bool], rules: ToolRules,
+                  max_tokens: int) -> tuple[dict[str, Any], int]:
     """The assistant message of a whole reply, and its tokens (the words of its text and
-    of its calls' arguments); 502 when a tool call cannot be used, or is missing."""
+    of its calls' arguments); 502 when a tool call cannot be used, or is missing from a
+    reply that was not cut at ``max_tokens``."""
     if isinstance(reply, str):
         reply = {"content": reply}
     content = reply.get("content")
@@ -280,6 +292,9 @@ def whole_message(reply: Reply, bug: Callable[[str], bool],
     except MalformedToolCall as exc:
         raise UpstreamFailure(502, "upstream_error", exc.message) from None
     text = " ".join([content or ""] + [call["function"]["arguments"] for call in calls])
+    missing = rules.missing_call_problem(bool(calls))
+    if missing and len(text.split()) < max_tokens:  # a reply cut short is not checked
+        raise UpstreamFailure(502, "upstream_error", missing)
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if calls:
         message["tool_calls"] = calls
@@ -323,7 +338,8 @@ def add_openai_routes(app: FastAPI, settings: Settings, complete: Complete) -> N
                 return JSONResponse({"error": error}, status_code=failure.status,
                                     headers=failure.headers)
             raise failure from None
-        message, tokens = whole_message(reply, current.has_bug, body.rules(current.has_bug))
+        message, tokens = whole_message(reply, current.has_bug, body.rules(current.has_bug),
+                                        chat.max_tokens)
         completion = Completion(body.model)
         created = time.time() if current.has_bug("openai-created-float") else completion.created
         called = "tool_calls" in message and not current.has_bug(

@@ -147,6 +147,4 @@ def whole_calls(raw: Any, bug: Callable[[str], bool], rules: ToolRules) -> list[
         problem = _arguments_problem(call.function.name, call.function.arguments)
         if problem and not bug("openai-tool-arguments-unchecked"):
             raise MalformedToolCall(problem)
-    if problem := rules.missing_call_problem(bool(calls)):
-        raise MalformedToolCall(problem)
     return [call.model_dump() for call in calls]

@@ -159,6 +159,16 @@ A Streamed Call Under Tool Choice None Ends With An Error Chunk
     And Stream Should Have Ended
     And The Gateway Should Have Cleaned Up
 
+A Streamed Call Of Another Tool Than The One Named Ends With An Error Chunk
+    [Documentation]    A ``tool_choice`` that names a function lets the model call that one only.
+    [Tags]    unhappy-path    tools
+    Given A Fake Model Calling    get_time    {"zone": "CET"}
+    When Start Completion Stream    tools=${TOOLS}    tool_choice=${NAMED_WEATHER}
+    ${error}=    Then Expect Error Event
+    Should Be Equal    ${error.json}[error][message]
+    ...    The model called the tool 'get_time', though the request's tool_choice named 'get_weather'.
+    And Stream Should Have Ended
+
 A Whole Reply Without The Call Tool Choice Required Is A 502
     [Documentation]    With ``tool_choice: required`` a text answer is not what the client asked for.
     [Tags]    unhappy-path    tools

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from sample_app.conversation import ToolRules
 from sample_app.llm import OpenAICompatibleClient, httpx
-from sample_app.openai_compat import CompletionRequest
+from sample_app.openai_compat import CompletionRequest, whole_message
 from sample_app.tools import MalformedToolCall, StreamedCalls, whole_calls
+from sample_app.upstream import UpstreamFailure
 
 WEATHER = {"type": "function", "function": {"name": "get_weather"}}
 CALL = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
@@ -52,6 +53,12 @@ def test_one_question_is_passed_on_as_the_prompt_alone():
     ([{"role": "user", "content": "  "}],
      "The last message must be the user's, and not blank, or a tool's result."),
     ([RESULT], "The tool result for 'c1' answers no call the assistant made."),
+    ([QUESTION, {"role": "assistant"}, QUESTION], "An assistant message needs content or tool_calls."),
+    ([QUESTION, {"role": "assistant", "content": None, "tool_calls": []}, QUESTION],
+     "An assistant message needs content or tool_calls."),
+    ([QUESTION, {**CALLED, "tool_calls": [CALL, CALL]}, RESULT, RESULT],
+     "Two of the assistant's tool calls have the id 'c1'."),
+    ([QUESTION, CALLED, RESULT, CALLED, RESULT], "Two of the assistant's tool calls have the id 'c1'."),
 ])
 def test_a_conversation_that_cannot_be_followed_is_refused(messages, problem):
     with pytest.raises(ValidationError) as refused:
@@ -93,8 +100,35 @@ def test_a_streamed_reply_without_the_required_call_is_the_models_fault():
         "The model answered without a tool call, though the request's tool_choice was required.")
     with pytest.raises(MalformedToolCall, match="tool_choice was none"):
         StreamedCalls(no_bug, rules("none")).relay({**CALL, "index": 0})
-    with pytest.raises(MalformedToolCall, match="without a tool call"):
-        whole_calls([], no_bug, rules("required"))
+    assert whole_calls([], no_bug, rules("required")) == []  # whole_message checks that
+
+
+def test_a_whole_reply_without_the_required_call_is_a_502_unless_it_was_cut_short():
+    with pytest.raises(UpstreamFailure) as failed:
+        whole_message("It is sunny.", no_bug, rules("required"), max_tokens=16)
+    assert failed.value.status == 502 and "tool_choice was required" in failed.value.message
+    message, tokens = whole_message("It is", no_bug, rules("required"), max_tokens=2)
+    assert message == {"role": "assistant", "content": "It is"} and tokens == 2
+
+
+def test_under_a_named_choice_a_call_of_another_offered_tool_is_the_models_fault():
+    time = {"type": "function", "function": {"name": "get_time"}}
+    named = CompletionRequest.model_validate({
+        "messages": [QUESTION], "tools": [WEATHER, time],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    }).rules(no_bug)
+    expected = ("The model called the tool 'get_time', though the request's tool_choice "
+                "named 'get_weather'.")
+    assert named.call_problem("get_time") == expected
+    assert named.call_problem("get_weather") is None
+    piece = {**CALL, "index": 0, "function": {"name": "get_time", "arguments": ""}}
+    with pytest.raises(MalformedToolCall, match="named 'get_weather'"):
+        StreamedCalls(no_bug, named).relay(piece)
+
+
+def test_an_empty_tool_result_is_a_prompt_like_any_other():
+    body = request([QUESTION, CALLED, {**RESULT, "content": ""}])
+    assert body.chat().message == ""
 
 
 def test_the_client_sends_the_conversation_and_the_tool_choice_upstream():
