@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .items import StreamItem
 
 if TYPE_CHECKING:
+    from .httpclient import httpx
     from .streams import LiveStream
 
 TRANSCRIPT_LIMIT = 200  # the items a stream keeps for its transcript
@@ -61,12 +62,22 @@ def make_batch(self: LiveStream, parts: list[Any], now: float) -> list[StreamIte
                             raw=part) for n, part in enumerate(parts)]
     if len(self.transcript) < TRANSCRIPT_LIMIT:
         self.transcript.extend(batch[:TRANSCRIPT_LIMIT - len(self.transcript)])
+    self.last_arrived = batch[-1]
     if self.checker is not None:  # as each item arrives, even on a stream that never ends
         for item in batch:
             problem = self.checker(item)
             if problem is not None and not _sentinel(self, item):
                 self.violations[item.index] = problem
     return batch
+
+
+def body_parts(response: httpx.Response) -> Any:
+    """The body as it arrives: uncompressed parts as they are, skipping httpx's decoder
+    layer, which costs a little on every part and does nothing for them."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return response.aiter_raw()
+    return response.aiter_bytes()
 
 
 def urgent(stream: LiveStream, batch: list[StreamItem]) -> bool:

@@ -3,7 +3,7 @@ latency figures LLM testers are asked for.
 
 Content is a field of each item's JSON (a dotted path); without one, an OpenAI
 chat-completion chunk's ``choices.0.delta.content`` (tool-call deltas count as content
-too), and any other item's whole data. Empty and role-only chunks carry no content, so
+too) or a text completion's ``choices.0.text``, and any other item's whole data. Empty and role-only chunks carry no content, so
 time to first token skips them, as NVIDIA's GenAI-Perf and AIPerf do. Figures are named
 after OpenTelemetry's ``gen_ai`` semantic conventions where those exist.
 """
@@ -28,11 +28,16 @@ def _chunk(item: StreamItem) -> Any:
         return None
 
 
-def _delta(chunk: Any) -> dict:
+def _choice(chunk: Any) -> dict:
     try:
-        delta = chunk["choices"][0]["delta"]
+        choice = chunk["choices"][0]
     except (KeyError, IndexError, TypeError):
         return {}
+    return choice if isinstance(choice, dict) else {}
+
+
+def _delta(chunk: Any) -> dict:
+    delta = _choice(chunk).get("delta")
     return delta if isinstance(delta, dict) else {}
 
 
@@ -51,7 +56,10 @@ def content(item: StreamItem, field: str | None = None) -> str | None:
         delta = _delta(chunk)
         if delta.get("content"):
             return str(delta["content"])
-        return "" if delta.get("tool_calls") else None  # a tool call is content, not text
+        if delta.get("tool_calls"):
+            return ""  # a tool call is content, not text
+        legacy = _choice(chunk).get("text")  # a text completion's (/v1/completions)
+        return str(legacy) if legacy else None
     if item.kind == "end":
         return None
     return item.data

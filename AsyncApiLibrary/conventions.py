@@ -1,14 +1,18 @@
 """How a stream says it is finished, and how it says it failed: its conventions.
 
 Done: an event name (``event:done``), a data sentinel (``data:[DONE]``; ``openai`` is
-that), or ``end``: the stream simply ends, as some providers' streams do. Error: an event
-name (``event:error``), ``openai`` (a JSON chunk with an ``error`` key), or ``json:PATH``
-(a JSON chunk in which that field is present). Either is set for the library, a client
+that), ``end``: the stream simply ends, as some providers' streams do, or a JSON field
+(below). Error: an event name (``event:error``), ``openai`` (a JSON chunk with an ``error``
+key, or ``"object": "error"`` as older vLLM sends), or a JSON field. A JSON field is
+``json:PATH`` (a JSON item in which that field is there and neither null nor false) or
+``json:PATH=VALUE`` (that field equals VALUE, read as JSON if it is JSON: ``json:done=true``
+for Ollama's last line, ``json:status="error"``). Either is set for the library, a client
 or a stream, and every message that depends on one quotes it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -19,11 +23,29 @@ if TYPE_CHECKING:
     from .items import StreamItem
 
 
+def _json_field(item: StreamItem, spec: str) -> bool:
+    """Whether the item's JSON matches ``PATH`` (there, not null or false) or ``PATH=VALUE``."""
+    if item.kind == "end" or not item.data.lstrip().startswith("{"):
+        return False
+    path, equals, wanted = spec.partition("=")
+    try:
+        value = lookup(item.json, path.strip())
+    except ExpectationFailed:
+        return False
+    if not equals:
+        return value is not None and value is not False
+    try:
+        expected = json.loads(wanted)
+    except ValueError:
+        expected = wanted.strip()
+    return value == expected and type(value) is type(expected)
+
+
 @dataclass(frozen=True)
 class DoneRule:
     """How a stream says it is finished."""
 
-    kind: Literal["event", "data", "end"]
+    kind: Literal["event", "data", "end", "json"]
     value: str = ""
 
     @classmethod
@@ -34,11 +56,11 @@ class DoneRule:
         if spec.lower() == "end":
             return cls("end")
         kind, colon, value = spec.partition(":")
-        if colon and kind in ("event", "data") and value:
+        if colon and kind in ("event", "data", "json") and value:
             return cls(kind, value)  # type: ignore[arg-type]
         raise UsageError(
-            f"Done convention '{text}' is unknown; use 'event:NAME', 'data:TEXT', 'openai' "
-            "or 'end'."
+            f"Done convention '{text}' is unknown; use 'event:NAME', 'data:TEXT', 'openai', "
+            "'end', 'json:PATH' or 'json:PATH=VALUE'."
         )
 
     def matches(self, item: StreamItem) -> bool:
@@ -46,6 +68,8 @@ class DoneRule:
             return item.data.strip() == self.value
         if self.kind == "event":
             return item.name == self.value
+        if self.kind == "json":
+            return _json_field(item, self.value)
         return item.kind == "end"
 
     def __str__(self) -> str:
@@ -68,18 +92,16 @@ class ErrorRule:
         if colon and kind in ("event", "json") and value:
             return cls(kind, value)  # type: ignore[arg-type]
         raise UsageError(
-            f"Error convention '{text}' is unknown; use 'event:NAME', 'openai' or 'json:PATH'."
+            f"Error convention '{text}' is unknown; use 'event:NAME', 'openai', 'json:PATH' "
+            "or 'json:PATH=VALUE'."
         )
 
     def matches(self, item: StreamItem) -> bool:
         if self.kind == "event":
             return item.name == self.value
-        if item.kind == "end" or not item.data.lstrip().startswith("{"):
-            return False
-        try:
-            return lookup(item.json, self.value) is not None
-        except ExpectationFailed:
-            return False
+        if self.kind == "openai":
+            return _json_field(item, "error") or _json_field(item, 'object="error"')
+        return _json_field(item, self.value)
 
     def __str__(self) -> str:
         if self.kind == "openai":

@@ -320,8 +320,8 @@ class AsyncApiLibrary:
 
         | =Argument= | =Meaning= |
         | ``timeout`` | Default deadline of every keyword that waits. |
-        | ``done`` | Default done convention: ``event:NAME``, ``data:TEXT``, ``openai`` (``data: [DONE]``) or ``end`` (the stream simply ends). |
-        | ``error`` | Default error convention: ``event:NAME``, ``openai`` (a JSON chunk with an ``error`` key) or ``json:PATH`` (a JSON chunk with that field). |
+        | ``done`` | Default done convention: ``event:NAME``, ``data:TEXT``, ``openai`` (``data: [DONE]``), ``end`` (the stream simply ends), ``json:PATH`` or ``json:PATH=VALUE`` (see `Start Stream`). |
+        | ``error`` | Default error convention: ``event:NAME``, ``openai`` (a JSON chunk with an ``error`` key, or ``"object": "error"``), ``json:PATH`` (a JSON chunk with that field, not null or false) or ``json:PATH=VALUE``. |
         | ``buffer_size`` | Default number of received body parts that may wait unread (see `Open App`). |
         | ``leak_check`` | What to do about streams, fakes and clients a test leaves behind: ``warn`` (log a warning and close them), ``fail`` (fail the test) or ``off``. |
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 
-from .arrivals import RawDecoder, make_batch, urgent
+from .arrivals import RawDecoder, body_parts, make_batch, urgent
 from .contract import item_checker, response_problem
 from .conventions import DoneRule, ErrorRule
 from .display import clip
@@ -73,6 +73,7 @@ class LiveStream:
         self.max_gap_ms = 0.0
         self.last_arrival: float | None = None
         self.transcript: list[StreamItem] = []
+        self.last_arrived: StreamItem | None = None
         self.recent: deque[StreamItem] = deque(maxlen=RECENT)
         self.done_item: StreamItem | None = None  # the last item read that matched ``done``
         self.error_item: StreamItem | None = None  # the error event, once it was read
@@ -181,7 +182,7 @@ class LiveStream:
         # In process the transport knows when the app sent each part: that is its arrival.
         # Over a socket it arrives when the pump reads it, stamped before decoding.
         source = self.response.extensions.get(ARRIVALS)
-        async for piece in self._pieces():
+        async for piece in body_parts(self.response):
             now = (source.arrived if source is not None else None) or time.perf_counter()
             batch = make_batch(self, decoder.feed(piece), now)
             if batch:
@@ -191,14 +192,6 @@ class LiveStream:
             await self._hand_over(batch)
         self.state = "ended"
         self.ended_at = time.perf_counter()
-
-    def _pieces(self) -> Any:
-        """The body as it arrives: uncompressed parts as they are, skipping httpx's decoder
-        layer, which costs a little on every part and does nothing for them."""
-        encoding = self.response.headers.get("content-encoding", "identity").strip().lower()
-        if encoding in ("", "identity"):
-            return self.response.aiter_raw()
-        return self.response.aiter_bytes()
 
     async def _hand_over(self, batch: list[StreamItem]) -> None:
         try:
@@ -366,8 +359,10 @@ class LiveStream:
     @property
     def finishing(self) -> bool:
         """True once the test is done with it: it ended, broke, was disconnected or
-        refused, or its done event was read (the server may still be closing it)."""
-        return self.state != "open" or self.done_item is not None
+        refused, or its done or error event was read (the server may still be closing it;
+        on a socket the next reply may follow an error, so there only a done counts)."""
+        ended = self.done_item if not self.ends_at_done else self.done_item or self.error_item
+        return self.state != "open" or ended is not None
 
     async def body_done(self) -> None:
         """Wait until nothing more will arrive (the pump stopped), however it ended."""

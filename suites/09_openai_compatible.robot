@@ -63,7 +63,7 @@ A Model Failing Half Way Ends The Stream With One Error Chunk And No DONE
     ${error}=    Expect Error Event
     Should Be Equal    ${error.json}[error][type]    upstream_unavailable
     Should Be Equal    ${error.json}[error][message]    ${HUNG_UP}
-    And Stream Should Have Ended
+    And Stream Should Have Ended With Nothing Unread
     And The Gateway Should Have Cleaned Up
 
 A Rate-Limited Model Is A 429 With Its Retry-After

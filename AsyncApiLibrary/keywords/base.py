@@ -149,7 +149,8 @@ class LibraryComponent:
 
     def items_to_done(self, chosen: LiveStream, timeout: Duration | None) -> list[StreamItem]:
         """Every item of the stream before its done event: those read already and the rest,
-        read now. Kept on the stream, so the next such keyword reads nothing again."""
+        read now. Kept on the stream, so the next such keyword reads nothing again. After
+        an error event was read: the items before it."""
         if chosen.items_to_done is not None:
             return chosen.items_to_done
         if chosen.delivered_count > TRANSCRIPT_LIMIT:
@@ -159,8 +160,8 @@ class LibraryComponent:
                 "before reading them, and it reads the stream itself."
             )
         before = [i for i in chosen.transcript[chosen.reply_start:chosen.delivered_count]
-                  if i is not chosen.done_item]
-        if chosen.done_item is None:
+                  if i is not chosen.done_item and i is not chosen.error_item]
+        if chosen.done_item is None and chosen.error_item is None:  # (a failed one ended)
             limit = self.stream_timeout(chosen, timeout)
             try:
                 before += self.run(core.read_until_done, chosen, limit, deadline=limit)

@@ -32,9 +32,11 @@ class LlmKeywords(LibraryComponent):
                            stream: str | None = None) -> str:
         """Reads the stream to its done event and returns the text its items carry, joined.
 
-        ``field`` is the JSON field (a dotted path such as ``text``) that holds each
-        item's content; without it, an OpenAI chunk's ``choices.0.delta.content``, and any
-        other item's whole data. Items read before this keyword count too (up to 200).
+        ``field`` is the JSON field (a dotted path such as ``message.content``) that holds
+        each item's content; without it, an OpenAI chunk's ``choices.0.delta.content`` (or
+        a text completion's ``choices.0.text``), and any other item's whole data. Items read
+        before this keyword count too (up to 200). After `Expect Error Event` it returns
+        the text that came before the error.
 
         Example:
         | `Start Stream` | POST | /v1/chat/completions | json=${body} | done=openai |

@@ -11,6 +11,7 @@ from robot.api.deco import keyword
 
 from .. import core
 from ..arguments import Duration
+from ..arrivals import TRANSCRIPT_LIMIT
 from ..errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageError
 from ..items import ReadItems, StreamItem, matches_pattern
 from ..jsonpath import lookup
@@ -199,11 +200,19 @@ class ReadingKeywords(LibraryComponent):
                            stream: str | None = None) -> StreamItem:
         """Reads until an ``error`` event and returns it; fails if done or the end comes first.
 
+        The error convention is set by `Open App`/library ``error`` or per stream. On an
+        HTTP stream whose error event another keyword has read already (and failed on),
+        it returns that event.
+
         Example:
         | ${error} = | `Expect Error Event` |
         | Should Be Equal | ${error.json}[kind] | upstream_failed |
         """
         chosen = self.stream(stream)
+        if chosen.ends_at_done and chosen.error_item is not None:
+            logger.info(f"The error event of stream '{chosen.name}' was read already: "
+                        f"{chosen.error_item.summary()}.")
+            return chosen.error_item  # read by an earlier keyword that failed on it
         items: list[StreamItem] = []
         limit = self.stream_timeout(chosen, timeout)
         ends = time.monotonic() + limit
@@ -242,8 +251,12 @@ class ReadingKeywords(LibraryComponent):
         if chosen.ends_at_done and chosen.done_item is not None and chosen.items_to_done is not None:
             # a keyword before it read the stream to its done event (Get Tool Calls, say)
             return ReadItems.up_to(chosen.items_to_done, chosen.done_item)
+        earlier = chosen.delivered_count - chosen.reply_start  # read one by one before
         items = ReadItems.up_to(self._to_done(core.read_until_done, stream, timeout),
                                 chosen.done_item)
+        if chosen.reply_start + earlier <= TRANSCRIPT_LIMIT:  # for the LLM keywords after it
+            before = chosen.transcript[chosen.reply_start:chosen.reply_start + earlier]
+            chosen.items_to_done = [i for i in before if i is not chosen.error_item] + items
         logger.info(f"Read {len(items)} items and the done event from stream '{chosen.name}'.")
         return items
 

@@ -8,7 +8,7 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 
 from ..display import clip, expected_text, json_text
-from ..errors import ExpectationFailed
+from ..errors import ExpectationFailed, UsageError
 from ..jsonpath import lookup, same_value
 from ..masking import Masker
 from ..results import ApiResponse
@@ -31,7 +31,11 @@ class ResponseKeywords(LibraryComponent):
         """
         got = self.response(response)
         if got.status_code != expected:
-            body = "" if got.streamed else f": {clip(got.content, 200)}"
+            opened = got.streamed and 200 <= got.status_code < 300  # its body is the stream
+            try:
+                body = "" if opened else f": {clip(got.content, 200)}"
+            except UsageError:  # a refused stream's body that never came
+                body = ""
             raise ExpectationFailed(
                 f"Expected status {expected} from {got.described()}, "
                 f"got {got.status_code} {got.reason_phrase}{body}."

@@ -48,8 +48,8 @@ class StreamKeywords(LibraryComponent):
         | ``json`` | Optional JSON body, as in `Send Request`. |
         | ``params`` | Optional query parameters (a dictionary). |
         | ``format`` | ``sse`` (Server-Sent Events), ``lines`` (JSON lines / NDJSON, one item a line) or ``raw`` (chunks as they arrive). |
-        | ``done`` | How the stream says it is finished: ``event:NAME`` (default ``event:done``), ``data:TEXT``, ``openai`` (``data: [DONE]``) or ``end`` (the stream simply ends; its end then reads as the done item). For ``lines``, ``event:NAME`` matches a line's ``event`` or ``type`` field. Defaults to the client's, then the library's. |
-        | ``error`` | How the stream says it failed: ``event:NAME`` (default ``event:error``), ``openai`` (a JSON chunk with an ``error`` key) or ``json:PATH``. Defaults to the client's, then the library's. |
+        | ``done`` | How the stream says it is finished: ``event:NAME`` (default ``event:done``), ``data:TEXT``, ``openai`` (``data: [DONE]``), ``end`` (the stream simply ends; its end then reads as the done item), ``json:PATH`` (a JSON item with that field, not null or false) or ``json:PATH=VALUE`` (that field equals VALUE, read as JSON if it is: ``json:done=true`` for Ollama's last line). For ``lines``, ``event:NAME`` matches a line's ``event`` or ``type`` field. Defaults to the client's, then the library's. |
+        | ``error`` | How the stream says it failed: ``event:NAME`` (default ``event:error``), ``openai`` (a JSON chunk with an ``error`` key, or ``"object": "error"``), ``json:PATH`` or ``json:PATH=VALUE`` (as for ``done``). Defaults to the client's, then the library's. |
         | ``name`` | Name for the stream; defaults to ``stream1``, ``stream2``... The new stream becomes the current one. |
         | ``timeout`` | Deadline for the response headers. |
 
@@ -128,6 +128,33 @@ class StreamKeywords(LibraryComponent):
             raise StreamFailure(
                 f"Stream '{chosen.name}' did not end cleanly: {type(chosen.error).__name__}: "
                 f"{chosen.error}."
+            )
+
+    @keyword(tags=TAGS)
+    def stream_should_have_ended_with_nothing_unread(self, timeout: Duration | None = None,
+                                                     stream: str | None = None) -> None:
+        """Like `Stream Should Have Ended`, and fails if an item arrived that no keyword read.
+
+        For a server that promises nothing after a given item: a stream that ends with its
+        error chunk and no ``[DONE]``, say. (The end-of-test check allows one done after an
+        error, read or not, as vLLM and OpenAI send one.)
+
+        Example:
+        | `Expect Error Event` |
+        | `Stream Should Have Ended With Nothing Unread` |
+        """
+        self.stream_should_have_ended(timeout, stream)
+        chosen = self.stream(stream)
+        unread = chosen.arrived_count - chosen.delivered_count
+        if unread > 0:
+            first = chosen.delivered_count
+            shown = (chosen.transcript[first] if first < len(chosen.transcript)
+                     else chosen.last_arrived)
+            what = f": {shown.summary()}" if shown is not None and shown.index == first else ""
+            raise ExpectationFailed(
+                f"Expected nothing unread on stream '{chosen.name}' when it ended, but "
+                f"{unread} item{'' if unread == 1 else 's'} arrived after the last one "
+                f"read{what}."
             )
 
     @keyword(tags=TAGS)

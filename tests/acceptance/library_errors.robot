@@ -84,7 +84,7 @@ An SSE Stream That Is Not SSE
 Unknown Done Convention
     Open App    sample_app.main:app
     Run Keyword And Expect Error
-    ...    Done convention 'finish' is unknown; use 'event:NAME', 'data:TEXT', 'openai' or 'end'.
+    ...    Done convention 'finish' is unknown; use 'event:NAME', 'data:TEXT', 'openai', 'end', 'json:PATH' or 'json:PATH=VALUE'.
     ...    Start Stream    GET    /health    done=finish
 
 Reading Before Any Stream

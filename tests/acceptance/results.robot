@@ -40,6 +40,12 @@ Wrong Status Of A Stream's Response
     ...    Status Should Be    201
     [Teardown]    Disconnect All Streams
 
+Wrong Status Of A Refused Stream Shows Its Body
+    ${name} =    Start Chat Stream    ${SPACE}
+    Run Keyword And Expect Error
+    ...    GLOB:Expected status 200 from POST /chat/stream (stream '${name}'), got 422 Unprocessable Content: {"detail":*The message must not be blank*
+    ...    Status Should Be    200
+
 Body Checks On A Stream's Response Say To Read The Stream
     ${name} =    Start Chat Stream    hello
     Run Keyword And Expect Error

@@ -1,6 +1,6 @@
 import pytest
 
-from AsyncApiLibrary.conventions import DoneRule
+from AsyncApiLibrary.conventions import DoneRule, ErrorRule
 from AsyncApiLibrary.errors import ExpectationFailed, UsageError
 from AsyncApiLibrary.items import StreamItem, matches_pattern
 from AsyncApiLibrary.jsonpath import lookup
@@ -76,3 +76,35 @@ def test_a_long_json_line_in_many_pieces_is_decoded_whole():
     for start in range(0, len(body), 1013):
         lines += decoder.feed(body[start:start + 1013])
     assert lines == [line, '{"n": 2}']
+
+
+def line(data: str) -> StreamItem:
+    return StreamItem(0, "line", data, 0.0)
+
+
+@pytest.mark.parametrize(("spec", "data", "matched"), [
+    ("json:done=true", '{"done": true}', True),
+    ("json:done=true", '{"done": false}', False),
+    ("json:done=true", '{"done": 1}', False),  # 1 is not true
+    ("json:done=true", '{"message": "x"}', False),
+    ("json:done=true", "not json", False),
+    ("json:done", '{"done": false}', False),
+    ("json:done", '{"done": null}', False),
+    ("json:done", '{"done": "stop"}', True),
+    ("json:status=error", '{"status": "error"}', True),
+    ('json:status="error"', '{"status": "error"}', True),
+    ("json:choices.0.finish_reason=stop", '{"choices": [{"finish_reason": "stop"}]}', True),
+])
+def test_a_done_rule_on_a_json_field_and_its_value(spec, data, matched):
+    assert DoneRule.parse(spec).matches(line(data)) is matched
+    assert ErrorRule.parse(spec).matches(line(data)) is matched
+
+
+@pytest.mark.parametrize(("data", "matched"), [
+    ('{"error": {"message": "x"}}', True),
+    ('{"object": "error", "message": "x"}', True),  # an older vLLM's
+    ('{"object": "chat.completion.chunk", "choices": []}', False),
+    ('{"error": null}', False),
+])
+def test_the_openai_error_convention(data, matched):
+    assert ErrorRule.parse("openai").matches(line(data)) is matched

@@ -1,0 +1,70 @@
+"""Streams in the shapes LLM servers other than OpenAI's own send: a failed chat stream
+closed by ``[DONE]`` (vLLM, LiteLLM), an older vLLM error object, a legacy text-completion
+stream, a long stream, and JSON lines whose last line says ``"done": true`` (Ollama)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from fastapi import FastAPI, Query
+from fastapi.responses import StreamingResponse
+
+app = FastAPI()
+
+
+def _events(chunks: list[dict], done: bool = True) -> StreamingResponse:
+    def body() -> Iterator[str]:
+        for chunk in chunks:
+            yield f"data: {json.dumps(chunk)}\n\n"
+        if done:
+            yield "data: [DONE]\n\n"
+
+    return StreamingResponse(body(), media_type="text/event-stream")
+
+
+def _delta(content: str) -> dict:
+    return {"id": "c1", "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}]}
+
+
+@app.post("/failing")
+async def failing() -> StreamingResponse:
+    """Two tokens, an error chunk, then [DONE], as vLLM and LiteLLM close a failed stream."""
+    error = {"error": {"message": "The model crashed.", "type": "server_error", "code": 500}}
+    return _events([_delta("This "), _delta("answer "), error])
+
+
+@app.post("/old-error")
+async def old_error() -> StreamingResponse:
+    """An older vLLM's error: an object whose ``object`` is ``error``, and no [DONE]."""
+    error = {"object": "error", "message": "Out of memory.", "type": "InternalServerError",
+             "code": 500}
+    return _events([_delta("Hi"), error], done=False)
+
+
+@app.post("/v1/completions")
+async def completions() -> StreamingResponse:
+    """A legacy text completion: the text in ``choices.0.text``."""
+    return _events([{"id": "t1", "object": "text_completion",
+                     "choices": [{"index": 0, "text": word, "finish_reason": None}]}
+                    for word in ("the ", "quick ", "brown")])
+
+
+@app.post("/long")
+async def long(n: int = Query(250)) -> StreamingResponse:
+    return _events([_delta(f"t{i} ") for i in range(n)])
+
+
+@app.post("/api/chat")
+async def ollama(last: bool = Query(True), failed: bool = Query(False)) -> StreamingResponse:
+    """Ollama's chat: JSON lines; the last one says ``"done": true`` and counts tokens."""
+    def body() -> Iterator[str]:
+        for word in ("Hello", " there"):
+            yield json.dumps({"message": {"content": word}, "done": False}) + "\n"
+        if failed:
+            yield json.dumps({"status": "error", "error": "model unloaded"}) + "\n"
+        elif last:
+            yield json.dumps({"message": {"content": ""}, "done": True, "eval_count": 2}) + "\n"
+
+    return StreamingResponse(body(), media_type="application/x-ndjson")

@@ -1,0 +1,79 @@
+# robocop: off=LEN08
+*** Settings ***
+Documentation       Streams in the shapes other LLM servers send, read without workarounds: a
+...                 failed stream that vLLM closes with ``[DONE]``, an older vLLM error object,
+...                 legacy text completions, a long stream read to done before its figures,
+...                 and Ollama's JSON lines, done at a field's value.
+Library             AsyncApiLibrary    timeout=2s    done=openai    error=openai    leak_check=fail
+Suite Setup         Open App    tests.acceptance.apps.provider_shapes:app
+Suite Teardown      Close All Clients
+Test Tags           openai
+
+
+*** Test Cases ***
+The DONE That Closes A Failed Stream Need Not Be Read
+    [Documentation]    The end-of-test check allows that one done after the error.
+    Start Stream    POST    /failing
+    ${error} =    Expect Error Event
+    Should Be Equal    ${error.json}[error][message]    The model crashed.
+
+A Server That Promises Nothing After Its Error Is Held To It
+    Start Stream    POST    /old-error
+    Expect Error Event
+    Stream Should Have Ended With Nothing Unread
+    Start Stream    POST    /failing
+    Expect Error Event
+    Run Keyword And Expect Error
+    ...    GLOB:Expected nothing unread on stream 'stream*' when it ended, but 1 item arrived after the last one read: event 3 'message': '[[]DONE]'.
+    ...    Stream Should Have Ended With Nothing Unread
+
+The Text Before An Error Is The Streamed Text
+    Start Stream    POST    /failing
+    Expect Error Event
+    ${text} =    Read Streamed Text
+    Should Be Equal    ${text}    This answer${SPACE}
+    ${figures} =    Get Stream Metrics
+    Should Be Equal As Integers    ${figures.output_items}    2
+
+An Error Read By A Keyword That Failed On It Is Still Expected
+    Start Stream    POST    /failing
+    Run Keyword And Expect Error    *an error event arrived after 2 items*    Read Streamed Text
+    ${error} =    Expect Error Event
+    Should Be Equal    ${error.json}[error][type]    server_error
+
+An Older vLLM Error Object Is An Error Under The OpenAI Convention
+    Start Stream    POST    /old-error
+    ${error} =    Expect Error Event
+    Should Be Equal    ${error.json}[message]    Out of memory.
+    Streamed Text Should Be    Hi
+
+A Legacy Text Completion Streams Its Text In Choices
+    Start Stream    POST    /v1/completions
+    Streamed Text Should Be    the quick brown
+
+The Figures Of A Long Stream Follow Read Until Done
+    Start Stream    POST    /long?n=250
+    ${items} =    Read Until Done
+    Length Should Be    ${items}    250
+    ${figures} =    Get Stream Metrics
+    Should Be Equal As Integers    ${figures.output_items}    250
+    Streamed Text Should Contain    t249
+
+JSON Lines Are Done At A Field's Value
+    Start Stream    POST    /api/chat    format=lines    done=json:done=true
+    ${items} =    Expect Done Event
+    Length Should Be    ${items}    2
+    Should Be Equal As Integers    ${items.done.json}[eval_count]    2
+    Streamed Text Should Be    Hello there    field=message.content
+
+JSON Lines That End Without Their Done Line Fail
+    Start Stream    POST    /api/chat?last=false    format=lines    done=json:done=true
+    Run Keyword And Expect Error
+    ...    GLOB:Expected the done event (json:done=true), but: Stream * ended after 2 items*
+    ...    Expect Done Event
+
+An Error Line Is Told By A Field's Value
+    Start Stream    POST    /api/chat?failed=true    format=lines    done=json:done=true
+    ...    error=json:status=error
+    ${error} =    Expect Error Event
+    Should Be Equal    ${error.json}[error]    model unloaded
