@@ -107,7 +107,9 @@ class StreamMetrics:
     latencies between content items (``time_per_output_token_ms``, their mean, is
     gen_ai.server.time_per_output_token; ``itl_p50_ms``, ``itl_p95_ms``, ``itl_max_ms``),
     ``operation_duration_ms`` to the last item (gen_ai.client.operation.duration),
-    ``output_items`` carrying content, ``items_per_second`` over the whole duration, and
+    ``output_items`` carrying content, ``items_per_second`` over the whole duration,
+    ``items_per_second_after_first`` from the first content item to the last (the rate a
+    reader sees once the answer started: AIPerf's output token throughput per user), and
     the server's ``input_tokens``/``output_tokens`` when it reported usage.
     """
 
@@ -123,6 +125,7 @@ class StreamMetrics:
     input_tokens: int | None = None
     output_tokens: int | None = None
     gaps_ms: tuple[float, ...] = field(default=(), repr=False)
+    items_per_second_after_first: float | None = None
 
     def __str__(self) -> str:
         def ms(value: float | None) -> str:
@@ -160,6 +163,8 @@ def metrics(name: str, items: list[StreamItem], field: str | None = None,
         itl_max_ms=max(gaps) if gaps else None,
         operation_duration_ms=duration,
         items_per_second=len(arrivals) / (duration / 1000) if duration > 0 else None,
+        items_per_second_after_first=(len(gaps) / (sum(gaps) / 1000)
+                                      if gaps and sum(gaps) > 0 else None),
         input_tokens=reported.get("prompt_tokens", reported.get("input_tokens")),
         output_tokens=reported.get("completion_tokens", reported.get("output_tokens")),
         gaps_ms=gaps,

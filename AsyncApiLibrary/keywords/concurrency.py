@@ -147,6 +147,9 @@ class ConcurrencyKeywords(LibraryComponent):
         ``per_stream`` (each stream's own figures). ``field`` is as in `Get Stream Metrics`;
         ``timeout`` bounds reading them all.
 
+        Streams read to done before (by this keyword, say) are not read again: their
+        figures are the same, so the assertion keywords below may follow it.
+
         Example:
         | ${m} = | `Get Metrics Of Streams` | ${streams} |
         | Should Be True | ${m.ttft_p95_ms} < 500 |
@@ -157,15 +160,62 @@ class ConcurrencyKeywords(LibraryComponent):
         if len({id(stream) for stream in chosen}) < len(chosen):
             twice = next(s.name for n, s in enumerate(chosen) if s in chosen[:n])
             raise UsageError(f"Stream '{twice}' is named twice; each stream is read once.")
+        pending = [stream for stream in chosen if stream.items_to_done is None]
         limit = self.stream_timeout(chosen[0], timeout)
-        read = self.run(core.read_all_until_done, chosen, limit, deadline=limit)
-        figures = []
-        for stream, new in zip(chosen, read, strict=True):
+        read = self.run(core.read_all_until_done, pending, limit, deadline=limit) if pending else []
+        for stream, new in zip(pending, read, strict=True):
             self.log_transcript(stream)
             earlier = stream.transcript[:stream.delivered_count - len(new) - 1]  # read before
-            items = [i for i in earlier if i is not stream.done_item] + new
+            stream.items_to_done = [i for i in earlier if i is not stream.done_item] + new
+        figures = []
+        for stream in chosen:  # read to done by now, by this keyword or an earlier one
             end = stream.done_item.offset_ms if stream.done_item is not None else None
-            figures.append(completions.metrics(stream.name, items, field, end))
+            figures.append(completions.metrics(stream.name, stream.items_to_done or [], field,
+                                               end))
         spread = completions.spread(figures)
         logger.info(str(spread))
         return spread
+
+    @keyword(tags=TAGS)
+    def time_to_first_token_p95_of_streams_should_be_below(
+            self, streams: list[str], bound: Duration, field: str | None = None,
+            timeout: Duration | None = None) -> float:
+        """Fails unless the 95th percentile of the streams' times to first token is below
+        ``bound``; returns it in milliseconds.
+
+        Reads the streams as `Get Metrics Of Streams` does (or takes what it read).
+
+        Example:
+        | @{streams} = | `Start Streams Concurrently` | POST | /v1/chat/completions | count=50 | json=${body} |
+        | `Time To First Token P95 Of Streams Should Be Below` | ${streams} | 500ms |
+        """
+        figures = self.get_metrics_of_streams(streams, field, timeout)
+        return _spread_below("95th percentile time to first token", figures.ttft_p95_ms,
+                             bound, figures)
+
+    @keyword(tags=TAGS)
+    def inter_token_latency_p95_of_streams_should_be_below(
+            self, streams: list[str], bound: Duration, field: str | None = None,
+            timeout: Duration | None = None) -> float:
+        """Fails unless the 95th percentile of all the streams' inter-token gaps is below
+        ``bound``; returns it in milliseconds.
+
+        Example:
+        | `Inter Token Latency P95 Of Streams Should Be Below` | ${streams} | 50ms |
+        """
+        figures = self.get_metrics_of_streams(streams, field, timeout)
+        return _spread_below("95th percentile inter-token latency", figures.itl_p95_ms,
+                             bound, figures)
+
+
+def _spread_below(what: str, value: float | None, bound: Duration,
+                  figures: StreamsMetrics) -> float:
+    limit = seconds(bound, 1.0, "Bound") * 1000
+    if value is None or value >= limit:
+        got = "none could be measured" if value is None else f"got {value:.1f} ms"
+        raise ExpectationFailed(
+            f"Expected the {what} of {figures.streams} streams below {limit:g} ms, {got} "
+            f"({figures})."
+        )
+    logger.info(f"The {what} of {figures.streams} streams was {value:.1f} ms, bound {limit:g} ms.")
+    return value

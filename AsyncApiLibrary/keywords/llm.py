@@ -209,6 +209,33 @@ class LlmKeywords(LibraryComponent):
 
 
     @keyword(tags=TAGS)
+    def items_per_second_should_be_above(self, rate: float, after_first: bool = False,
+                                         field: str | None = None,
+                                         timeout: Duration | None = None,
+                                         stream: str | None = None) -> float:
+        """Fails unless the stream carried more than ``rate`` content items per second.
+
+        Over the whole stream from the request (``items_per_second``), or with
+        ``after_first`` from the first content item to the last
+        (``items_per_second_after_first``: the pace once the answer started). Returns the
+        figure. See `Get Stream Metrics`; ``field`` is as there.
+
+        Example:
+        | `Items Per Second Should Be Above` | 20 | after_first=${True} |
+        """
+        figures = self.get_stream_metrics(field, timeout, stream)
+        value = figures.items_per_second_after_first if after_first else figures.items_per_second
+        what = "content items per second" + (" after the first" if after_first else "")
+        if value is None or value <= rate:
+            got = "none could be measured" if value is None else f"got {value:.1f}"
+            raise ExpectationFailed(
+                f"Expected more than {rate:g} {what} on stream '{figures.stream}', {got} "
+                f"({figures})."
+            )
+        logger.info(f"Stream '{figures.stream}' carried {value:.1f} {what}, bound {rate:g}.")
+        return value
+
+    @keyword(tags=TAGS)
     def stream_should_follow_the_openai_chunk_format(self, timeout: Duration | None = None,
                                                      stream: str | None = None) -> None:
         """Fails unless the stream is a well-formed OpenAI chat-completions stream.

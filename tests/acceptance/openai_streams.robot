@@ -66,6 +66,15 @@ Latency Figures Of A Stream
     Time To First Token Should Be Below    2s
     Inter Token Latency P95 Should Be Below    2s
 
+The Pace Of A Stream Has A Bound Too
+    Fake Streams Tokens    a    b    c
+    Start Stream    POST    /v1/chat/completions    json=${STREAMED}
+    ${rate} =    Items Per Second Should Be Above    0.001
+    Should Be True    ${rate} > 0
+    Run Keyword And Expect Error
+    ...    GLOB:Expected more than 1e+12 content items per second on stream 'stream*', got * (Stream 'stream*': 3 items with content*
+    ...    Items Per Second Should Be Above    1e12
+
 A Bound On Time To First Token That Is Not Met
     Fake Streams Tokens    a
     Fake Waits For Release
@@ -85,6 +94,17 @@ Figures Of Concurrent Streams
     Should Be Equal As Integers    ${figures.streams}    5
     Should Be True    ${figures.ttft_p50_ms} <= ${figures.ttft_p95_ms} <= ${figures.ttft_max_ms}
     Fake Should Have Been Called Times    5
+
+Bounds On The Figures Of Concurrent Streams
+    [Documentation]    The streams are read once: each check after the first takes what it read.
+    Fake Streams Tokens    x    y
+    ${streams} =    Start Streams Concurrently    POST    /v1/chat/completions    count=5    json=${STREAMED}
+    ${p95} =    Time To First Token P95 Of Streams Should Be Below    ${streams}    10s
+    Should Be True    ${p95} > 0
+    Inter Token Latency P95 Of Streams Should Be Below    ${streams}    10s
+    Run Keyword And Expect Error
+    ...    GLOB:Expected the 95th percentile time to first token of 5 streams below 0.001 ms, got * ms (5 streams: time to first token p50 *
+    ...    Time To First Token P95 Of Streams Should Be Below    ${streams}    0.001ms
 
 A Stream Named Twice Is Refused
     Fake Streams Tokens    x

@@ -64,6 +64,7 @@ def test_figures_of_a_stream():
     assert figures.itl_p95_ms == pytest.approx(38)
     assert figures.operation_duration_ms == 180
     assert figures.items_per_second == pytest.approx(4 / 0.18)
+    assert figures.items_per_second_after_first == pytest.approx(3 / 0.07)
     assert (figures.input_tokens, figures.output_tokens) == (7, 4)
     assert "time to first token 100.0 ms" in str(figures)
 
@@ -71,6 +72,13 @@ def test_figures_of_a_stream():
 def test_no_content_means_no_first_token():
     figures = completions.metrics("s", [chunk(5, role="assistant")], end_ms=9)
     assert figures.time_to_first_token_ms is None and figures.itl_p95_ms is None
+    assert figures.items_per_second_after_first is None
+
+
+def test_a_text_completion_carries_its_text_in_choices():
+    data = {"object": "text_completion", "choices": [{"index": 0, "text": "hi "}]}
+    item = StreamItem(0, "event", json.dumps(data), 0.0, 1.0, "message")
+    assert completions.text([item, item]) == "hi hi "
 
 
 def test_spread_across_streams():
