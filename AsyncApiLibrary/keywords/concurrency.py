@@ -180,10 +180,10 @@ class ConcurrencyKeywords(LibraryComponent):
     def time_to_first_token_p95_of_streams_should_be_below(
             self, streams: list[str], bound: Duration, field: str | None = None,
             timeout: Duration | None = None) -> float:
-        """Fails unless the 95th percentile of the streams' times to first token is below
-        ``bound``; returns it in milliseconds.
+        """Fails unless the streams' 95th percentile time to first token is below ``bound``.
 
-        Reads the streams as `Get Metrics Of Streams` does (or takes what it read).
+        Returns it in milliseconds. Reads the streams as `Get Metrics Of Streams` does (or
+        takes what it read); ``field`` is as there.
 
         Example:
         | @{streams} = | `Start Streams Concurrently` | POST | /v1/chat/completions | count=50 | json=${body} |
@@ -197,8 +197,9 @@ class ConcurrencyKeywords(LibraryComponent):
     def inter_token_latency_p95_of_streams_should_be_below(
             self, streams: list[str], bound: Duration, field: str | None = None,
             timeout: Duration | None = None) -> float:
-        """Fails unless the 95th percentile of all the streams' inter-token gaps is below
-        ``bound``; returns it in milliseconds.
+        """Fails unless the 95th percentile of all the streams' inter-token gaps is below ``bound``.
+
+        Returns it in milliseconds. ``field`` is as in `Get Stream Metrics`.
 
         Example:
         | `Inter Token Latency P95 Of Streams Should Be Below` | ${streams} | 50ms |
