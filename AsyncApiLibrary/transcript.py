@@ -128,12 +128,55 @@ def content_text(item: StreamItem, content: Callable[[StreamItem], str | None] |
     return default_content(item)
 
 
+# Keys of the JSON objects LLM servers stream, whose meaning a row shows instead of the JSON.
+_LLM_KEYS = ('"choices"', '"error"', '"message"', '"delta"', '"candidates"', '"done"')
+
+
 def default_content(item: StreamItem) -> str:
-    """An OpenAI chat-completion chunk's delta text or tool call; any other item's data."""
-    if '"choices"' not in item.data:  # not such a chunk: no need to parse it
+    """What an LLM server's chunk says (its text, tool call, usage, error or end: see
+    `llm_chunk_text`); any other item's data."""
+    if not any(key in item.data for key in _LLM_KEYS):  # no need to parse it
         return item.data
-    summary = openai_chunk_text(json_value(item.data))
+    value = json_value(item.data)
+    summary = openai_chunk_text(value) or llm_chunk_text(value)
     return item.data if summary is None else summary
+
+
+def _quoted(text: Any) -> str | None:
+    return json.dumps(text, ensure_ascii=False) if isinstance(text, str) and text else None
+
+
+def _at(value: Any, *path: str | int) -> Any:
+    for step in path:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def llm_chunk_text(value: Any) -> str | None:
+    """The other shapes LLM servers stream, as a row shows them: an OpenAI text
+    completion's text, usage and error chunks (an older vLLM's ``object: error`` too),
+    Ollama's lines (``message.content``, ``done``), Anthropic's text deltas and Gemini's
+    parts; None for anything else."""
+    if not isinstance(value, dict):
+        return None
+    error = value.get("error")
+    if error or value.get("object") == "error":
+        message = _at(error, "message") or (error if isinstance(error, str) else None)
+        return f"error: {message or value.get('message') or json.dumps(error)}"
+    if isinstance(value.get("usage"), dict) and value.get("choices") == []:
+        usage = value["usage"]
+        spent = (usage.get("prompt_tokens", usage.get("input_tokens")),
+                 usage.get("completion_tokens", usage.get("output_tokens")))
+        return f"usage: {spent[0]} in / {spent[1]} out tokens"
+    text = (_quoted(_at(value, "choices", 0, "text")) or _quoted(_at(value, "message", "content"))
+            or _quoted(_at(value, "delta", "text"))
+            or _quoted(_at(value, "candidates", 0, "content", "parts", 0, "text")))
+    if value.get("done") is True:
+        return "; ".join(filter(None, [text, "done"]))
+    return text
 
 
 def json_value(data: str) -> Any:

@@ -172,6 +172,25 @@ async def test_openai_chunks_show_their_delta_text_and_tool_calls_not_the_envelo
     assert "done event (item 6, at 7.0 ms)" in html
 
 
+async def test_other_llm_servers_chunks_show_what_they_say():
+    stream = await made_stream([
+        (1.0, "", json.dumps({"choices": [{"index": 0, "text": "the "}]})),  # a text completion
+        (2.0, "", json.dumps({"message": {"content": "Hi"}, "done": False})),  # Ollama
+        (3.0, "", json.dumps({"message": {"content": ""}, "done": True, "eval_count": 2})),
+        (4.0, "", json.dumps({"type": "content_block_delta", "delta": {"text": "yo"}})),
+        (5.0, "", json.dumps({"candidates": [{"content": {"parts": [{"text": "G"}]}}]})),
+        (6.0, "", json.dumps({"choices": [], "usage": {"prompt_tokens": 5,
+                                                        "completion_tokens": 3}})),
+        (7.0, "", json.dumps({"error": {"message": "The model crashed."}})),
+        (8.0, "", json.dumps({"object": "error", "message": "Out of memory."})),
+        (9.0, "", json.dumps({"status": "fine"})),
+    ], done="openai")
+    content = [row[3] for row in rows(show(stream))]
+    assert content == ['"the "', '"Hi"', "done", '"yo"', '"G"', "usage: 5 in / 3 out tokens",
+                       "error: The model crashed.", "error: Out of memory.",
+                       '{"status": "fine"}']
+
+
 async def test_a_content_function_chooses_the_content_and_falls_back_to_the_default():
     def content(item: StreamItem) -> str | None:
         if item.index == 0:
