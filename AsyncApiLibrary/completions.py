@@ -10,6 +10,7 @@ after OpenTelemetry's ``gen_ai`` semantic conventions where those exist.
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,10 +73,23 @@ def text(items: list[StreamItem], field: str | None = None) -> str:
 
 def tool_calls(items: list[StreamItem]) -> list[dict[str, Any]]:
     """OpenAI tool-call deltas assembled per ``index`` into whole calls (in index order):
-    ``{"index", "id", "type", "name", "arguments"}``, ``arguments`` the joined text."""
+    ``{"index", "id", "type", "name", "arguments"}``, ``arguments`` the joined text. Calls
+    that come whole, as Ollama streams them (``message.tool_calls``, arguments an object),
+    follow in the order they came."""
     calls: dict[int, dict[str, Any]] = {}
     for item in items:
-        for delta in _delta(_chunk(item)).get("tool_calls") or []:
+        chunk = _chunk(item)
+        whole = chunk.get("message") if isinstance(chunk, dict) else None
+        for call in (whole.get("tool_calls") or []) if isinstance(whole, dict) else []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict):
+                arguments = function.get("arguments")
+                calls[len(calls)] = {
+                    "index": len(calls), "id": call.get("id"), "type": "function",
+                    "name": function.get("name"),
+                    "arguments": arguments if isinstance(arguments, str)
+                    else json.dumps(arguments)}
+        for delta in _delta(chunk).get("tool_calls") or []:
             if not isinstance(delta, dict):
                 continue
             call = calls.setdefault(int(delta.get("index", 0)), {

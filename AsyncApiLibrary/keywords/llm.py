@@ -107,7 +107,8 @@ class LlmKeywords(LibraryComponent):
 
         OpenAI streams a tool call in pieces (``choices.0.delta.tool_calls``), each with the
         ``index`` of its call; the pieces are joined per index into ``{"index", "id",
-        "type", "name", "arguments"}``, ``arguments`` being the whole JSON text.
+        "type", "name", "arguments"}``, ``arguments`` being the whole JSON text. Calls that
+        come whole, as Ollama streams them (``message.tool_calls``), are taken as they are.
 
         Example:
         | @{calls} = | `Get Tool Calls` |

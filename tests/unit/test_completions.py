@@ -87,3 +87,13 @@ def test_spread_across_streams():
     spread = completions.spread(figures)
     assert (spread.ttft_p50_ms, spread.ttft_max_ms) == (25, 40)
     assert spread.itl_p95_ms == 5
+
+
+def test_tool_calls_that_come_whole_as_ollama_streams_them():
+    line = {"message": {"role": "assistant", "content": "", "tool_calls": [
+        {"function": {"name": "get_weather", "arguments": {"city": "Paris"}}},
+        {"function": {"name": "get_time", "arguments": {}}}]}, "done": False}
+    item = StreamItem(0, "line", json.dumps(line), 0.0, 1.0)
+    calls = completions.tool_calls([item])
+    assert [(c["index"], c["name"], json.loads(c["arguments"])) for c in calls] == [
+        (0, "get_weather", {"city": "Paris"}), (1, "get_time", {})]
