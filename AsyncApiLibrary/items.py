@@ -68,7 +68,8 @@ class StreamItem:
     def describe(self) -> str:
         return f"{self.kind} {self.index}"
 
-    def summary(self) -> str:
+    def summary(self, shown: str | None = None) -> str:
+        """``event 3 'token': {"index": 3}``: the item and its data (or ``shown``), cut."""
         if self.kind == "end":
             return "the end of the stream"
         label = f"{self.kind} {self.index}"
@@ -76,7 +77,7 @@ class StreamItem:
             label += f" '{self.event}'"
         elif self.kind in ("message", "sent") and self.name:
             label += f" '{self.name}'"
-        return f"{label}: {short(self.data, 60)}"
+        return f"{label}: {short(self.data if shown is None else shown, 60)}"
 
     def __str__(self) -> str:
         return mask(self.summary())

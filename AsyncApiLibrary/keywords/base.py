@@ -63,8 +63,10 @@ class LibraryComponent:
         except StreamFailure:
             self.log_transcript(stream)
             raise
+        said = transcript.default_content(item)  # an LLM chunk's text, not its envelope
         logger.info(self.ctx.masker.text(
-            f"Read {item.summary()} at {item.offset_ms:.1f} ms from {stream.noun} '{stream.name}'."
+            f"Read {item.summary(said)} at {item.offset_ms:.1f} ms from {stream.noun} "
+            f"'{stream.name}'."
         ))
         if stream.done_item is item:
             self.log_transcript(stream)
