@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ExpectationFailed, UsageError
 from .jsonpath import lookup
@@ -34,11 +34,26 @@ def _json_field(item: StreamItem, spec: str) -> bool:
         return False
     if not equals:
         return value is not None and value is not False
+    expected = _json_value(wanted)
+    return value == expected and isinstance(value, bool) == isinstance(expected, bool)
+
+
+def _json_value(text: str) -> Any:
+    """VALUE of ``json:PATH=VALUE``: JSON if it is (``True``, ``False``, ``None`` as Robot
+    writes them too), else the text itself."""
+    text = text.strip()
+    spelled = {"true": True, "false": False, "none": None, "null": None}
+    if text.lower() in spelled:
+        return spelled[text.lower()]
     try:
-        expected = json.loads(wanted)
+        return json.loads(text)
     except ValueError:
-        expected = wanted.strip()
-    return value == expected and type(value) is type(expected)
+        return text
+
+
+def _json_rule(value: str) -> bool:
+    """Whether ``json:`` is followed by a path (``PATH`` or ``PATH=VALUE``)."""
+    return bool(value.partition("=")[0].strip())
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,7 @@ class DoneRule:
         if spec.lower() == "end":
             return cls("end")
         kind, colon, value = spec.partition(":")
-        if colon and kind in ("event", "data", "json") and value:
+        if colon and kind in ("event", "data") and value or kind == "json" and _json_rule(value):
             return cls(kind, value)  # type: ignore[arg-type]
         raise UsageError(
             f"Done convention '{text}' is unknown; use 'event:NAME', 'data:TEXT', 'openai', "
@@ -89,7 +104,7 @@ class ErrorRule:
         if spec.lower() == "openai":
             return cls("openai", "error")
         kind, colon, value = spec.partition(":")
-        if colon and kind in ("event", "json") and value:
+        if colon and kind == "event" and value or kind == "json" and _json_rule(value):
             return cls(kind, value)  # type: ignore[arg-type]
         raise UsageError(
             f"Error convention '{text}' is unknown; use 'event:NAME', 'openai', 'json:PATH' "

@@ -152,7 +152,7 @@ class LibraryComponent:
     def items_to_done(self, chosen: LiveStream, timeout: Duration | None) -> list[StreamItem]:
         """Every item of the stream before its done event: those read already and the rest,
         read now. Kept on the stream, so the next such keyword reads nothing again. After
-        an error event was read: the items before it."""
+        `Expect Error Event`: the items before the error it returned."""
         if chosen.items_to_done is not None:
             return chosen.items_to_done
         if chosen.delivered_count > TRANSCRIPT_LIMIT:
@@ -161,9 +161,16 @@ class LibraryComponent:
                 f"before this keyword, more than the {TRANSCRIPT_LIMIT} it keeps; use it "
                 "before reading them, and it reads the stream itself."
             )
+        failed = chosen.error_item  # read, but not by Expect Error Event (it keeps the items)
+        if failed is not None:
+            count = failed.index - chosen.reply_start
+            raise StreamFailure(
+                f"Expected the done event on stream '{chosen.name}', but an error event "
+                f"arrived after {count} items: {failed.summary()}."
+            )
         before = [i for i in chosen.transcript[chosen.reply_start:chosen.delivered_count]
-                  if i is not chosen.done_item and i is not chosen.error_item]
-        if chosen.done_item is None and chosen.error_item is None:  # (a failed one ended)
+                  if i is not chosen.done_item]
+        if chosen.done_item is None:
             limit = self.stream_timeout(chosen, timeout)
             try:
                 before += self.run(core.read_until_done, chosen, limit, deadline=limit)

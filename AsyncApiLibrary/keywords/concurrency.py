@@ -147,8 +147,9 @@ class ConcurrencyKeywords(LibraryComponent):
         ``per_stream`` (each stream's own figures). ``field`` is as in `Get Stream Metrics`;
         ``timeout`` bounds reading them all.
 
-        Streams read to done before (by this keyword, say) are not read again: their
-        figures are the same, so the assertion keywords below may follow it.
+        Streams whose items a keyword kept (this one, or one that read them to their done
+        event, or `Expect Error Event`) are not read again: their figures are the same, so
+        the assertion keywords below may follow this one.
 
         Example:
         | ${m} = | `Get Metrics Of Streams` | ${streams} |
@@ -190,6 +191,14 @@ class ConcurrencyKeywords(LibraryComponent):
         | `Time To First Token P95 Of Streams Should Be Below` | ${streams} | 500ms |
         """
         figures = self.get_metrics_of_streams(streams, field, timeout)
+        silent = [f.stream for f in figures.per_stream if f.time_to_first_token_ms is None]
+        if silent:
+            raise ExpectationFailed(
+                f"Expected the 95th percentile time to first token of {figures.streams} "
+                f"streams, but {len(silent)} of them carried no content: "
+                f"{', '.join(repr(name) for name in silent[:5])}"
+                f"{' and more' if len(silent) > 5 else ''}."
+            )
         return _spread_below("95th percentile time to first token", figures.ttft_p95_ms,
                              bound, figures)
 

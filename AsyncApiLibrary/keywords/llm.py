@@ -228,7 +228,10 @@ class LlmKeywords(LibraryComponent):
         value = figures.items_per_second_after_first if after_first else figures.items_per_second
         what = "content items per second" + (" after the first" if after_first else "")
         if value is None or value <= rate:
-            got = "none could be measured" if value is None else f"got {value:.1f}"
+            got = f"got {value:.1f}"
+            if value is None:
+                got = ("its content items all arrived at once" if figures.output_items > 1
+                       else "it carried too few content items to measure")
             raise ExpectationFailed(
                 f"Expected more than {rate:g} {what} on stream '{figures.stream}', {got} "
                 f"({figures})."

@@ -172,6 +172,16 @@ class ReadingKeywords(LibraryComponent):
             items.append(item)
 
     @staticmethod
+    def _expected_error(chosen: LiveStream, error: StreamItem) -> StreamItem:
+        """The error a test expected: the items before it are the reply's, for the LLM
+        keywords after it (the text that came before the error, its figures)."""
+        if chosen.delivered_count <= TRANSCRIPT_LIMIT:
+            chosen.items_to_done = [i for i in chosen.transcript[chosen.reply_start:
+                                                                 chosen.delivered_count]
+                                    if i is not error]
+        return error
+
+    @staticmethod
     def _passed_over(chosen: LiveStream, item: StreamItem) -> None:
         logger.info(f"Passed over {item.summary()} on {chosen.noun} {chosen.label}: it closed "
                     "the reply that failed before the test's last message.")
@@ -209,10 +219,12 @@ class ReadingKeywords(LibraryComponent):
         | Should Be Equal | ${error.json}[kind] | upstream_failed |
         """
         chosen = self.stream(stream)
-        if chosen.ends_at_done and chosen.error_item is not None:
+        failed = chosen.error_item
+        if chosen.ends_at_done and failed is not None \
+                and chosen.delivered_count == failed.index + 1:  # nothing read after it
             logger.info(f"The error event of stream '{chosen.name}' was read already: "
-                        f"{chosen.error_item.summary()}.")
-            return chosen.error_item  # read by an earlier keyword that failed on it
+                        f"{failed.summary()}.")
+            return self._expected_error(chosen, failed)  # an earlier keyword failed on it
         items: list[StreamItem] = []
         limit = self.stream_timeout(chosen, timeout)
         ends = time.monotonic() + limit
@@ -223,7 +235,7 @@ class ReadingKeywords(LibraryComponent):
                 continue
             if chosen.error_rule.matches(item):
                 self.log_transcript(chosen)
-                return item
+                return self._expected_error(chosen, item)
             if chosen.done.matches(item):
                 raise ExpectationFailed(
                     f"Expected an error event ({chosen.error_rule}) on stream "
@@ -251,11 +263,14 @@ class ReadingKeywords(LibraryComponent):
         if chosen.ends_at_done and chosen.done_item is not None and chosen.items_to_done is not None:
             # a keyword before it read the stream to its done event (Get Tool Calls, say)
             return ReadItems.up_to(chosen.items_to_done, chosen.done_item)
-        earlier = chosen.delivered_count - chosen.reply_start  # read one by one before
+        start = chosen.reply_start
+        earlier = chosen.delivered_count - start  # read one by one before
         items = ReadItems.up_to(self._to_done(core.read_until_done, stream, timeout),
                                 chosen.done_item)
-        if chosen.reply_start + earlier <= TRANSCRIPT_LIMIT:  # for the LLM keywords after it
-            before = chosen.transcript[chosen.reply_start:chosen.reply_start + earlier]
+        if chosen.reply_start != start:  # a socket's next reply: nothing of it read before
+            start, earlier = chosen.reply_start, 0
+        if start + earlier <= TRANSCRIPT_LIMIT:  # for the LLM keywords after it
+            before = chosen.transcript[start:start + earlier]
             chosen.items_to_done = [i for i in before if i is not chosen.error_item] + items
         logger.info(f"Read {len(items)} items and the done event from stream '{chosen.name}'.")
         return items

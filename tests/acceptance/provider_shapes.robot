@@ -41,6 +41,22 @@ An Error Read By A Keyword That Failed On It Is Still Expected
     ${error} =    Expect Error Event
     Should Be Equal    ${error.json}[error][type]    server_error
 
+An Error No Keyword Expected Fails The Text Checks
+    [Documentation]    Read one by one, the error is read but not expected: the reply failed.
+    Start Stream    POST    /failing
+    FOR    ${_}    IN RANGE    3
+        Read Next Event
+    END
+    Run Keyword And Expect Error
+    ...    GLOB:Expected the done event on stream 'stream*', but an error event arrived after 2 items: event 2 *
+    ...    Streamed Text Should Be    This answer${SPACE}
+
+An Error Expected Once Is Not Expected Again After The Stream Went On
+    Start Stream    POST    /failing
+    Expect Error Event
+    Expect Done Event
+    Run Keyword And Expect Error    GLOB:*ended after 4 items*    Expect Error Event
+
 An Older vLLM Error Object Is An Error Under The OpenAI Convention
     Start Stream    POST    /old-error
     ${error} =    Expect Error Event
@@ -77,3 +93,22 @@ An Error Line Is Told By A Field's Value
     ...    error=json:status=error
     ${error} =    Expect Error Event
     Should Be Equal    ${error.json}[error]    model unloaded
+
+A Stream Without Content Fails The Time To First Token Of Streams
+    VAR    @{bodies} =    ${{ {} }}    ${{ {"silent": True} }}
+    ${streams} =    Start Streams Concurrently    POST    /maybe    bodies=${bodies}
+    Run Keyword And Expect Error
+    ...    GLOB:Expected the 95th percentile time to first token of 2 streams, but 1 of them carried no content: 'stream-2'.
+    ...    Time To First Token P95 Of Streams Should Be Below    ${streams}    10s
+
+Each Reply On A Socket Has Its Own Text
+    Open WebSocket    /ws/replies    done=event:done    error=event:error
+    Send Json Message    {"n": 2, "tag": "a"}
+    Read Until Done
+    Send Json Message    {"n": 3, "tag": "b"}
+    ${items} =    Read Until Done
+    Length Should Be    ${items}    3
+    Streamed Text Should Be    b0 b1 b2${SPACE}    field=text
+    ${figures} =    Get Stream Metrics    field=text
+    Should Be Equal As Integers    ${figures.output_items}    3
+    [Teardown]    Disconnect WebSocket

@@ -94,6 +94,10 @@ def line(data: str) -> StreamItem:
     ("json:status=error", '{"status": "error"}', True),
     ('json:status="error"', '{"status": "error"}', True),
     ("json:choices.0.finish_reason=stop", '{"choices": [{"finish_reason": "stop"}]}', True),
+    ("json:code=1", '{"code": 1.0}', True),  # the same JSON number
+    ("json:done=True", '{"done": true}', True),  # as Robot spells it
+    ("json:done=null", '{"done": null}', True),
+    ("json:text=a = b", '{"text": "a = b"}', True),
 ])
 def test_a_done_rule_on_a_json_field_and_its_value(spec, data, matched):
     assert DoneRule.parse(spec).matches(line(data)) is matched
@@ -108,3 +112,11 @@ def test_a_done_rule_on_a_json_field_and_its_value(spec, data, matched):
 ])
 def test_the_openai_error_convention(data, matched):
     assert ErrorRule.parse("openai").matches(line(data)) is matched
+
+
+@pytest.mark.parametrize("spec", ["json:", "json:=true", "json: =x", "json"])
+def test_a_json_rule_needs_a_path(spec):
+    with pytest.raises(UsageError, match="unknown"):
+        DoneRule.parse(spec)
+    with pytest.raises(UsageError, match="unknown"):
+        ErrorRule.parse(spec)

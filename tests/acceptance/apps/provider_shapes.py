@@ -1,13 +1,14 @@
 """Streams in the shapes LLM servers other than OpenAI's own send: a failed chat stream
 closed by ``[DONE]`` (vLLM, LiteLLM), an older vLLM error object, a legacy text-completion
-stream, a long stream, and JSON lines whose last line says ``"done": true`` (Ollama)."""
+stream, a long stream, JSON lines whose last line says ``"done": true`` (Ollama), answers
+that may carry no content, and a WebSocket answering each message with a reply."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
 app = FastAPI()
@@ -68,3 +69,23 @@ async def ollama(last: bool = Query(True), failed: bool = Query(False)) -> Strea
             yield json.dumps({"message": {"content": ""}, "done": True, "eval_count": 2}) + "\n"
 
     return StreamingResponse(body(), media_type="application/x-ndjson")
+
+
+@app.post("/maybe")
+async def maybe(body: dict) -> StreamingResponse:
+    """Two tokens, or (``silent``) none at all: only [DONE]."""
+    return _events([] if body.get("silent") else [_delta("a"), _delta("b")])
+
+
+@app.websocket("/ws/replies")
+async def replies(ws: WebSocket) -> None:
+    """Each message ``{"n": N, "tag": T}`` is answered by N tokens ``T0``, ``T1``... and a done."""
+    await ws.accept()
+    try:
+        while True:
+            asked = await ws.receive_json()
+            for index in range(asked["n"]):
+                await ws.send_json({"type": "token", "text": f"{asked['tag']}{index} "})
+            await ws.send_json({"type": "done"})
+    except WebSocketDisconnect:
+        return
