@@ -103,13 +103,34 @@ def tool_calls(items: list[StreamItem]) -> list[dict[str, Any]]:
     return [calls[index] for index in sorted(calls)]
 
 
+def finish_reason(items: list[StreamItem]) -> str | None:
+    """The ``finish_reason`` of the last chunk with choices that gave one, or None."""
+    found = None
+    for item in items:
+        reason = _choice(_chunk(item)).get("finish_reason")
+        if reason is not None:
+            found = str(reason)
+    return found
+
+
 def usage(items: list[StreamItem]) -> dict[str, Any]:
-    """The token usage the server reported (the last chunk with a ``usage`` object)."""
+    """The token usage the server reported: the last chunk's ``usage`` object (OpenAI's,
+    Anthropic's), Ollama's ``prompt_eval_count``/``eval_count``, or Gemini's
+    ``usageMetadata``, with OpenAI's names for the last two."""
     found: dict[str, Any] = {}
     for item in items:
         chunk = _chunk(item)
-        if isinstance(chunk, dict) and isinstance(chunk.get("usage"), dict):
+        if not isinstance(chunk, dict):
+            continue
+        if isinstance(chunk.get("usage"), dict):
             found = chunk["usage"]
+        elif "eval_count" in chunk:
+            found = {"prompt_tokens": chunk.get("prompt_eval_count"),
+                     "completion_tokens": chunk["eval_count"]}
+        elif isinstance(chunk.get("usageMetadata"), dict):
+            counts = chunk["usageMetadata"]
+            found = {"prompt_tokens": counts.get("promptTokenCount"),
+                     "completion_tokens": counts.get("candidatesTokenCount")}
     return found
 
 

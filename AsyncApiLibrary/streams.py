@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from .arrivals import RawDecoder, body_parts, make_batch, urgent
+from .chunk_text import default_content
 from .contract import item_checker, response_problem
 from .conventions import DoneRule, ErrorRule
 from .display import clip
@@ -27,7 +28,6 @@ from .transport import ARRIVALS
 from .verdicts import end_word, violation
 
 DISCONNECT_WAIT = 5.0  # seconds a disconnect waits for the pump to stop, and for the close
-RECENT = 5
 REFUSAL_KEPT = 4000  # characters of a refusal's body kept (masked, then cut, when shown)
 
 
@@ -74,7 +74,7 @@ class LiveStream:
         self.last_arrival: float | None = None
         self.transcript: list[StreamItem] = []
         self.last_arrived: StreamItem | None = None
-        self.recent: deque[StreamItem] = deque(maxlen=RECENT)
+        self.recent: deque[StreamItem] = deque(maxlen=5)  # the last read, for messages
         self.done_item: StreamItem | None = None  # the last item read that matched ``done``
         self.error_item: StreamItem | None = None  # the error event, once it was read
         self.logged = False
@@ -102,7 +102,7 @@ class LiveStream:
     def seen_so_far(self) -> str:
         if not self.recent:
             return "nothing was read yet"
-        items = "; ".join(item.summary() for item in self.recent)
+        items = "; ".join(item.summary(default_content(item)) for item in self.recent)
         return f"last {len(self.recent)} read: {items}"
 
     def closes_an_earlier_reply(self, item: StreamItem) -> bool:

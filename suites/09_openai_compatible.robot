@@ -300,13 +300,6 @@ Streamed Text Should Be Before The Error
     ${chunk}=    Read Next Event
     Should Be Equal    ${chunk.json}[choices][0][delta][content]    ${expected}
 
-Finish Reason Should Be
-    [Documentation]    Reads the stream to ``[DONE]``; its last chunk's ``finish_reason``.
-    [Arguments]    ${reason}    ${stream}=${NONE}
-    ${chunks}=    Read Until Done    stream=${stream}
-    ${last}=    Get Json From Event    ${chunks}[-1]    choices.0.finish_reason
-    Should Be Equal    ${last}    ${reason}
-
 Given A Fake Model Calling
     [Documentation]    A fake model that streams these tool calls, one after the other, the
     ...    way OpenAI streams them: ``calls`` are pairs of a function's name and its

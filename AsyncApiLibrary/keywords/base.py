@@ -13,6 +13,7 @@ from robot.api import logger
 from .. import core, transcript
 from ..arguments import Duration, seconds
 from ..arrivals import TRANSCRIPT_LIMIT
+from ..chunk_text import default_content
 from ..context import LibraryContext
 from ..contract import request_problem, response_problem
 from ..conventions import DoneRule, ErrorRule
@@ -63,7 +64,7 @@ class LibraryComponent:
         except StreamFailure:
             self.log_transcript(stream)
             raise
-        said = transcript.default_content(item)  # an LLM chunk's text, not its envelope
+        said = default_content(item)  # an LLM chunk's text, not its envelope
         logger.info(self.ctx.masker.text(
             f"Read {item.summary(said)} at {item.offset_ms:.1f} ms from {stream.noun} "
             f"'{stream.name}'."
@@ -174,10 +175,27 @@ class LibraryComponent:
             limit = self.stream_timeout(chosen, timeout)
             try:
                 before += self.run(core.read_until_done, chosen, limit, deadline=limit)
+            except StreamFailure as exc:  # it ended or broke: say what was awaited
+                if str(exc).startswith("Expected"):
+                    raise
+                raise StreamFailure(f"Expected the done event ({chosen.done}), but: {exc}") from None
             finally:
                 self.log_transcript(chosen)
         chosen.items_to_done = before
         return before
+
+    def reply_items(self, chosen: LiveStream, timeout: Duration | None) -> list[StreamItem]:
+        """The items of the reply whose text, calls and figures the LLM keywords read: those
+        before the done event and, when a JSON field marks it (Ollama's last line,
+        Gemini's last event), the done item too, which carries content or usage."""
+        return self.with_done_item(chosen, self.items_to_done(chosen, timeout))
+
+    @staticmethod
+    def with_done_item(stream: LiveStream, items: list[StreamItem]) -> list[StreamItem]:
+        done = stream.done_item
+        if done is not None and stream.done.kind == "json" and stream.error_item is None:
+            return [*items, done]
+        return items
 
     def response(self, response: ApiResponse | None) -> ApiResponse:
         """The response given, or the last one received in this test."""

@@ -25,7 +25,7 @@ class LlmKeywords(LibraryComponent):
 
     def _text(self, field: str | None, timeout: Duration | None, stream: str | None) -> tuple[LiveStream, str]:
         chosen = self.stream(stream)
-        return chosen, completions.text(self.items_to_done(chosen, timeout), field)
+        return chosen, completions.text(self.reply_items(chosen, timeout), field)
 
     @keyword(tags=TAGS)
     def read_streamed_text(self, field: str | None = None, timeout: Duration | None = None,
@@ -115,7 +115,7 @@ class LlmKeywords(LibraryComponent):
         | Should Be Equal | ${calls}[0][name] | get_weather |
         """
         chosen = self.stream(stream)
-        return completions.tool_calls(self.items_to_done(chosen, timeout))
+        return completions.tool_calls(self.reply_items(chosen, timeout))
 
     @keyword(tags=TAGS)
     def tool_call_should_be(self, name: str, arguments: Any = None, index: int = 0,
@@ -157,6 +157,26 @@ class LlmKeywords(LibraryComponent):
                 )
 
     @keyword(tags=TAGS)
+    def finish_reason_should_be(self, expected: str, timeout: Duration | None = None,
+                                stream: str | None = None) -> None:
+        """Fails unless the stream's ``finish_reason`` is ``expected`` (``stop``, ``length``...).
+
+        Reads the stream to done; the reason is the one the last chunk with choices gave
+        (``choices.0.finish_reason``), before any usage chunk.
+
+        Example:
+        | `Finish Reason Should Be` | tool_calls |
+        """
+        chosen = self.stream(stream)
+        got = completions.finish_reason(self.items_to_done(chosen, timeout))
+        if got != expected:
+            said = "no chunk gave one" if got is None else f"got '{got}'"
+            raise ExpectationFailed(
+                f"Expected the finish reason '{expected}' on stream '{chosen.name}', {said}."
+            )
+        logger.info(f"Stream '{chosen.name}' finished with the reason '{got}'.")
+
+    @keyword(tags=TAGS)
     def get_stream_metrics(self, field: str | None = None, timeout: Duration | None = None,
                            stream: str | None = None) -> StreamMetrics:
         """Reads the stream to done and returns its latency figures, and logs them.
@@ -174,7 +194,7 @@ class LlmKeywords(LibraryComponent):
         | Should Be True | ${m.time_to_first_token_ms} < 300 |
         """
         chosen = self.stream(stream)
-        items = self.items_to_done(chosen, timeout)
+        items = self.reply_items(chosen, timeout)
         end = chosen.done_item.offset_ms if chosen.done_item is not None else None
         figures = completions.metrics(chosen.name, items, field, end)
         logger.info(str(figures))
@@ -228,10 +248,12 @@ class LlmKeywords(LibraryComponent):
         value = figures.items_per_second_after_first if after_first else figures.items_per_second
         what = "content items per second" + (" after the first" if after_first else "")
         if value is None or value <= rate:
-            got = f"got {value:.1f}"
-            if value is None:
-                got = ("its content items all arrived at once" if figures.output_items > 1
-                       else "it carried too few content items to measure")
+            if value is not None:
+                got = f"got {value:.1f}"
+            elif figures.output_items > 1:
+                got = "its content items all arrived at once"
+            else:
+                got = "it carried too few content items to measure"
             raise ExpectationFailed(
                 f"Expected more than {rate:g} {what} on stream '{figures.stream}', {got} "
                 f"({figures})."
@@ -249,7 +271,9 @@ class LlmKeywords(LibraryComponent):
         ``finish_reason`` only on the last chunk with choices; an ``index`` on every
         tool-call delta, and ``id`` and name on the first of each call; a usage chunk
         (empty ``choices``) when the request asked for ``stream_options.include_usage``;
-        and ``data: [DONE]`` last, with nothing after it. Lists every rule broken.
+        and ``data: [DONE]`` last, with nothing after it. Lists every rule broken. After
+        `Expect Error Event`, the chunks before the error are checked (a failed reply owes
+        no usage chunk and no ``[DONE]``).
 
         Example:
         | `Start Stream` | POST | /v1/chat/completions | json=${body} | done=openai |
@@ -257,9 +281,10 @@ class LlmKeywords(LibraryComponent):
         """
         chosen = self.stream(stream)
         items = self.items_to_done(chosen, timeout)
-        asked = _asked_usage(chosen.request)
+        failed = chosen.error_item is not None  # expected by Expect Error Event
+        asked = _asked_usage(chosen.request) and not failed
         problems = completions.openai_format_problems(items, asked)
-        if chosen.done_item is None or chosen.done_item.data.strip() != "[DONE]":
+        if not failed and (chosen.done_item is None or chosen.done_item.data.strip() != "[DONE]"):
             problems.append("it did not end with data: [DONE]")
         if problems:
             raise ExpectationFailed(
@@ -267,7 +292,7 @@ class LlmKeywords(LibraryComponent):
                 f"{'; '.join(problems)}."
             )
         logger.info(f"Stream '{chosen.name}' follows the OpenAI chunk format "
-                    f"({len(items)} chunks, then [DONE]).")
+                    f"({len(items)} chunks, then {'its error' if failed else '[DONE]'}).")
 
 
 def _asked_usage(request: Any) -> bool:

@@ -24,6 +24,13 @@ A Stream That Breaks The Rules Names Each Rule
     ...    GLOB:Expected stream 'stream*' to follow the OpenAI chunk format, but chunk 1 follows the finish_reason of chunk 0; chunk 2 follows the finish_reason of chunk 0; chunk 2 has a tool-call delta without an index; the chunks carry 2 different ids; stream_options.include_usage was asked and no usage chunk came.
     ...    Stream Should Follow The OpenAI Chunk Format
 
+The Finish Reason Is The Last One Given
+    Start Stream    POST    /good    json={"stream_options": {"include_usage": true}}    name=good
+    Finish Reason Should Be    tool_calls
+    Run Keyword And Expect Error
+    ...    EQUALS:Expected the finish reason 'stop' on stream 'good', got 'tool_calls'.
+    ...    Finish Reason Should Be    stop
+
 A Missing Usage Chunk Counts Only When Asked For
     Start Stream    POST    /good    json={}
     Stream Should Follow The OpenAI Chunk Format

@@ -75,6 +75,13 @@ The Pace Of A Stream Has A Bound Too
     ...    GLOB:Expected more than 1e+12 content items per second on stream 'stream*', got * (Stream 'stream*': 3 items with content*
     ...    Items Per Second Should Be Above    1e12
 
+A Pace That Cannot Be Measured Says Why
+    Fake Streams Tokens    a
+    Start Stream    POST    /v1/chat/completions    json=${STREAMED}
+    Run Keyword And Expect Error
+    ...    GLOB:Expected more than 1 content items per second after the first on stream 'stream*', it carried too few content items to measure (Stream *
+    ...    Items Per Second Should Be Above    1    after_first=${True}
+
 A Bound On Time To First Token That Is Not Met
     Fake Streams Tokens    a
     Fake Waits For Release

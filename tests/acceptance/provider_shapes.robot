@@ -35,6 +35,12 @@ The Text Before An Error Is The Streamed Text
     ${figures} =    Get Stream Metrics
     Should Be Equal As Integers    ${figures.output_items}    2
 
+The Chunks Before An Expected Error Follow The Format
+    [Documentation]    A failed reply owes no [DONE]: the chunks before its error are checked.
+    Start Stream    POST    /failing
+    Expect Error Event
+    Stream Should Follow The OpenAI Chunk Format
+
 An Error Read By A Keyword That Failed On It Is Still Expected
     Start Stream    POST    /failing
     Run Keyword And Expect Error    *an error event arrived after 2 items*    Read Streamed Text
@@ -87,6 +93,23 @@ JSON Lines That End Without Their Done Line Fail
     Run Keyword And Expect Error
     ...    GLOB:Expected the done event (json:done=true), but: Stream * ended after 2 items*
     ...    Expect Done Event
+
+The Text Of A Stream Cut Before Its Done Line Says What Was Awaited
+    Start Stream    POST    /api/chat?last=false    format=lines    done=json:done=true
+    Run Keyword And Expect Error
+    ...    GLOB:Expected the done event (json:done=true), but: Stream * ended after 2 items; nothing more will arrive (last 2 read: line 0: '"Hello"'; line 1: '" there"').
+    ...    Streamed Text Should Be    Hello there    field=message.content
+
+A Done Item That Carries Text And Usage Counts Them
+    [Documentation]    Gemini's last event and Ollama's last line are done items with content.
+    Start Stream    POST    /gemini    done=json:candidates.0.finishReason=STOP
+    Streamed Text Should Be    Hi there, you    field=candidates.0.content.parts.0.text
+    ${figures} =    Get Stream Metrics    field=candidates.0.content.parts.0.text
+    Should Be Equal As Integers    ${figures.output_items}    3
+    Should Be Equal As Integers    ${figures.output_tokens}    3
+    Start Stream    POST    /api/chat    format=lines    done=json:done=true
+    ${figures} =    Get Stream Metrics    field=message.content
+    Should Be Equal As Integers    ${figures.output_tokens}    2
 
 An Error Line Is Told By A Field's Value
     Start Stream    POST    /api/chat?failed=true    format=lines    done=json:done=true

@@ -71,6 +71,22 @@ async def ollama(last: bool = Query(True), failed: bool = Query(False)) -> Strea
     return StreamingResponse(body(), media_type="application/x-ndjson")
 
 
+@app.post("/gemini")
+async def gemini() -> StreamingResponse:
+    """Gemini's stream: text in parts; the last event has text too, its finishReason and
+    the usage; no [DONE]."""
+    def event(text: str, last: bool = False) -> dict:
+        candidate: dict = {"content": {"parts": [{"text": text}], "role": "model"}}
+        if last:
+            candidate["finishReason"] = "STOP"
+        chunk: dict = {"candidates": [candidate]}
+        if last:
+            chunk["usageMetadata"] = {"promptTokenCount": 4, "candidatesTokenCount": 3}
+        return chunk
+
+    return _events([event("Hi "), event("there, "), event("you", last=True)], done=False)
+
+
 @app.post("/maybe")
 async def maybe(body: dict) -> StreamingResponse:
     """Two tokens, or (``silent``) none at all: only [DONE]."""
