@@ -21,6 +21,8 @@ def default_content(item: StreamItem) -> str:
     if not any(key in item.data for key in _LLM_KEYS):  # no need to parse it
         return item.data
     value = json_value(item.data)
+    if isinstance(value, dict) and value.get("error"):  # an error first, whatever else it has
+        return llm_chunk_text(value) or item.data
     summary = openai_chunk_text(value) or llm_chunk_text(value)
     return item.data if summary is None else summary
 

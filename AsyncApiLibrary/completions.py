@@ -104,10 +104,18 @@ def tool_calls(items: list[StreamItem]) -> list[dict[str, Any]]:
 
 
 def finish_reason(items: list[StreamItem]) -> str | None:
-    """The ``finish_reason`` of the last chunk with choices that gave one, or None."""
+    """The last finish reason given: an OpenAI chunk's (of its first choice), Ollama's
+    ``done_reason`` or Gemini's ``finishReason``; None if none was."""
     found = None
     for item in items:
-        reason = _choice(_chunk(item)).get("finish_reason")
+        chunk = _chunk(item)
+        reason = _choice(chunk).get("finish_reason")
+        if reason is None and isinstance(chunk, dict):
+            reason = chunk.get("done_reason")
+            candidates = chunk.get("candidates")
+            if reason is None and isinstance(candidates, list) and candidates \
+                    and isinstance(candidates[0], dict):
+                reason = candidates[0].get("finishReason")
         if reason is not None:
             found = str(reason)
     return found
@@ -181,13 +189,14 @@ class StreamMetrics:
 
 
 def metrics(name: str, items: list[StreamItem], field: str | None = None,
-            end_ms: float | None = None) -> StreamMetrics:
+            end_ms: float | None = None, done: StreamItem | None = None) -> StreamMetrics:
     """The figures of a stream whose ``items`` before its done event were read; ``end_ms``
-    is when its done event (or end) arrived."""
+    is when its done event (or end) arrived; ``done``, a done item that may carry the
+    usage (Ollama's last line), is read for that only."""
     arrivals = [item.offset_ms for item in items if content(item, field) is not None]
     gaps = tuple(b - a for a, b in zip(arrivals, arrivals[1:], strict=False))
     duration = max([item.offset_ms for item in items] + [end_ms or 0.0])
-    reported = usage(items)
+    reported = usage(items if done is None else [*items, done])
     return StreamMetrics(
         stream=name,
         output_items=len(arrivals),

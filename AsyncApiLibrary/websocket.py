@@ -112,6 +112,12 @@ class LiveSocket(LiveStream):
         return (item is self.done_item and failed is not None and self.last_sent is not None
                 and self.last_sent.arrived > failed.arrived)
 
+    def moved_on(self) -> bool:
+        """Whether the test sent a message after the current reply ended (its done or error
+        arrived): the reply the LLM keywords read now is the next one."""
+        end, sent = self.done_item or self.error_item, self.last_sent
+        return end is not None and sent is not None and sent.arrived > end.arrived
+
     def _closes_failed_reply(self, item: StreamItem) -> bool:
         """A done right after an error closes the reply that failed (vLLM and OpenAI send
         one), unless the test sent a message between the two: then it is the next reply's."""

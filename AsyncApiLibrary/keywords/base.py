@@ -154,6 +154,13 @@ class LibraryComponent:
         """Every item of the stream before its done event: those read already and the rest,
         read now. Kept on the stream, so the next such keyword reads nothing again. After
         `Expect Error Event`: the items before the error it returned."""
+        if isinstance(chosen, LiveSocket) and chosen.moved_on():  # its next reply, then
+            limit = self.stream_timeout(chosen, timeout)
+            try:
+                chosen.items_to_done = self.run(core.read_until_done, chosen, limit,
+                                                deadline=limit)
+            finally:
+                self.log_transcript(chosen)
         if chosen.items_to_done is not None:
             return chosen.items_to_done
         if chosen.delivered_count > TRANSCRIPT_LIMIT:
@@ -184,18 +191,14 @@ class LibraryComponent:
         chosen.items_to_done = before
         return before
 
-    def reply_items(self, chosen: LiveStream, timeout: Duration | None) -> list[StreamItem]:
-        """The items of the reply whose text, calls and figures the LLM keywords read: those
-        before the done event and, when a JSON field marks it (Ollama's last line,
-        Gemini's last event), the done item too, which carries content or usage."""
-        return self.with_done_item(chosen, self.items_to_done(chosen, timeout))
-
     @staticmethod
-    def with_done_item(stream: LiveStream, items: list[StreamItem]) -> list[StreamItem]:
+    def json_done(stream: LiveStream) -> StreamItem | None:
+        """The done item, when a JSON field marks it (Ollama's last line): it may carry the
+        usage and the finish reason, which the LLM keywords read; its content is not text."""
         done = stream.done_item
         if done is not None and stream.done.kind == "json" and stream.error_item is None:
-            return [*items, done]
-        return items
+            return done
+        return None
 
     def response(self, response: ApiResponse | None) -> ApiResponse:
         """The response given, or the last one received in this test."""

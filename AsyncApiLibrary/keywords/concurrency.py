@@ -171,8 +171,8 @@ class ConcurrencyKeywords(LibraryComponent):
         figures = []
         for stream in chosen:  # read to done by now, by this keyword or an earlier one
             end = stream.done_item.offset_ms if stream.done_item is not None else None
-            items = self.with_done_item(stream, stream.items_to_done or [])
-            figures.append(completions.metrics(stream.name, items, field, end))
+            figures.append(completions.metrics(stream.name, stream.items_to_done or [], field,
+                                               end, self.json_done(stream)))
         spread = completions.spread(figures)
         logger.info(str(spread))
         return spread

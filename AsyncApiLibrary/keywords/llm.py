@@ -25,7 +25,7 @@ class LlmKeywords(LibraryComponent):
 
     def _text(self, field: str | None, timeout: Duration | None, stream: str | None) -> tuple[LiveStream, str]:
         chosen = self.stream(stream)
-        return chosen, completions.text(self.reply_items(chosen, timeout), field)
+        return chosen, completions.text(self.items_to_done(chosen, timeout), field)
 
     @keyword(tags=TAGS)
     def read_streamed_text(self, field: str | None = None, timeout: Duration | None = None,
@@ -115,7 +115,7 @@ class LlmKeywords(LibraryComponent):
         | Should Be Equal | ${calls}[0][name] | get_weather |
         """
         chosen = self.stream(stream)
-        return completions.tool_calls(self.reply_items(chosen, timeout))
+        return completions.tool_calls(self.items_to_done(chosen, timeout))
 
     @keyword(tags=TAGS)
     def tool_call_should_be(self, name: str, arguments: Any = None, index: int = 0,
@@ -161,14 +161,17 @@ class LlmKeywords(LibraryComponent):
                                 stream: str | None = None) -> None:
         """Fails unless the stream's ``finish_reason`` is ``expected`` (``stop``, ``length``...).
 
-        Reads the stream to done; the reason is the one the last chunk with choices gave
-        (``choices.0.finish_reason``), before any usage chunk.
+        Reads the stream to done; the reason is the last one given: an OpenAI chunk's
+        (``choices.0.finish_reason``, of the first choice), Ollama's ``done_reason`` or
+        Gemini's ``finishReason``.
 
         Example:
         | `Finish Reason Should Be` | tool_calls |
         """
         chosen = self.stream(stream)
-        got = completions.finish_reason(self.items_to_done(chosen, timeout))
+        items = self.items_to_done(chosen, timeout)
+        done = self.json_done(chosen)
+        got = completions.finish_reason(items if done is None else [*items, done])
         if got != expected:
             said = "no chunk gave one" if got is None else f"got '{got}'"
             raise ExpectationFailed(
@@ -194,9 +197,9 @@ class LlmKeywords(LibraryComponent):
         | Should Be True | ${m.time_to_first_token_ms} < 300 |
         """
         chosen = self.stream(stream)
-        items = self.reply_items(chosen, timeout)
+        items = self.items_to_done(chosen, timeout)
         end = chosen.done_item.offset_ms if chosen.done_item is not None else None
-        figures = completions.metrics(chosen.name, items, field, end)
+        figures = completions.metrics(chosen.name, items, field, end, self.json_done(chosen))
         logger.info(str(figures))
         return figures
 

@@ -100,16 +100,25 @@ The Text Of A Stream Cut Before Its Done Line Says What Was Awaited
     ...    GLOB:Expected the done event (json:done=true), but: Stream * ended after 2 items; nothing more will arrive (last 2 read: line 0: '"Hello"'; line 1: '" there"').
     ...    Streamed Text Should Be    Hello there    field=message.content
 
-A Done Item That Carries Text And Usage Counts Them
-    [Documentation]    Gemini's last event and Ollama's last line are done items with content.
-    Start Stream    POST    /gemini    done=json:candidates.0.finishReason=STOP
+Ollama's Done Line Carries Its Usage And Finish Reason
+    Start Stream    POST    /api/chat    format=lines    done=json:done=true
+    ${figures} =    Get Stream Metrics    field=message.content
+    Should Be Equal As Integers    ${figures.output_tokens}    2
+    Should Be Equal As Integers    ${figures.output_items}    2
+    Finish Reason Should Be    stop
+
+A Done Line's Own Text Is Not Streamed Text
+    Start Stream    POST    /whole-at-done    format=lines    done=json:done=true
+    Streamed Text Should Be    Hello there    field=text
+
+Gemini's Stream Ends With Its Last Text, Usage And Finish Reason
+    [Documentation]    Its last event carries text: the stream's end is its done (``end``).
+    Start Stream    POST    /gemini    done=end
     Streamed Text Should Be    Hi there, you    field=candidates.0.content.parts.0.text
     ${figures} =    Get Stream Metrics    field=candidates.0.content.parts.0.text
     Should Be Equal As Integers    ${figures.output_items}    3
     Should Be Equal As Integers    ${figures.output_tokens}    3
-    Start Stream    POST    /api/chat    format=lines    done=json:done=true
-    ${figures} =    Get Stream Metrics    field=message.content
-    Should Be Equal As Integers    ${figures.output_tokens}    2
+    Finish Reason Should Be    STOP
 
 An Error Line Is Told By A Field's Value
     Start Stream    POST    /api/chat?failed=true    format=lines    done=json:done=true
@@ -127,11 +136,12 @@ A Stream Without Content Fails The Time To First Token Of Streams
 Each Reply On A Socket Has Its Own Text
     Open WebSocket    /ws/replies    done=event:done    error=event:error
     Send Json Message    {"n": 2, "tag": "a"}
-    Read Until Done
+    Streamed Text Should Be    a0 a1${SPACE}    field=text
     Send Json Message    {"n": 3, "tag": "b"}
-    ${items} =    Read Until Done
-    Length Should Be    ${items}    3
     Streamed Text Should Be    b0 b1 b2${SPACE}    field=text
+    Send Json Message    {"n": 1, "tag": "c"}
+    ${items} =    Read Until Done
+    Length Should Be    ${items}    1
     ${figures} =    Get Stream Metrics    field=text
-    Should Be Equal As Integers    ${figures.output_items}    3
+    Should Be Equal As Integers    ${figures.output_items}    1
     [Teardown]    Disconnect WebSocket

@@ -183,11 +183,14 @@ async def test_other_llm_servers_chunks_show_what_they_say():
                                                         "completion_tokens": 3}})),
         (7.0, "", json.dumps({"error": {"message": "The model crashed."}})),
         (8.0, "", json.dumps({"object": "error", "message": "Out of memory."})),
+        (8.5, "", json.dumps({"error": {"message": "Provider down."},  # OpenRouter's
+                              "choices": [{"index": 0, "delta": {}, "finish_reason": "error"}]})),
         (9.0, "", json.dumps({"status": "fine"})),
     ], done="openai")
     content = [row[3] for row in rows(show(stream))]
     assert content == ['"the "', '"Hi"', "done", '"yo"', '"G"', "usage: 5 in / 3 out tokens",
                        "error: The model crashed.", "error: Out of memory.",
+                       "error: Provider down.",
                        '{"status": "fine"}']
 
 

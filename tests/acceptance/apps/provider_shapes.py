@@ -66,9 +66,18 @@ async def ollama(last: bool = Query(True), failed: bool = Query(False)) -> Strea
         if failed:
             yield json.dumps({"status": "error", "error": "model unloaded"}) + "\n"
         elif last:
-            yield json.dumps({"message": {"content": ""}, "done": True, "eval_count": 2}) + "\n"
+            yield json.dumps({"message": {"content": ""}, "done": True, "done_reason": "stop",
+                              "eval_count": 2}) + "\n"
 
     return StreamingResponse(body(), media_type="application/x-ndjson")
+
+
+@app.post("/whole-at-done")
+async def whole_at_done() -> StreamingResponse:
+    """JSON lines whose done line repeats the whole text (as Cohere's stream-end does)."""
+    lines = [{"text": "Hello"}, {"text": " there"}, {"done": True, "text": "Hello there"}]
+    return StreamingResponse(iter([json.dumps(line) + "\n" for line in lines]),
+                             media_type="application/x-ndjson")
 
 
 @app.post("/gemini")
