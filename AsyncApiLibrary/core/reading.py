@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 import anyio
 
-from ..errors import DeadlineExceeded, StreamFailure
+from ..errors import AsyncApiError, DeadlineExceeded, StreamFailure
 from ..items import StreamItem
 from ..streams import LiveStream
-from .exchange import one_failure
 
 
 async def read_until_done(stream: LiveStream, limit: float) -> list[StreamItem]:
@@ -80,14 +79,27 @@ async def wait_event(event: anyio.Event, limit: float) -> bool:
 
 
 async def read_all_until_done(streams: list[LiveStream], limit: float) -> list[list[StreamItem]]:
-    """Read every stream to its done event at once, under one deadline for them all."""
+    """Read every stream to its done event at once, under one deadline for them all.
+
+    A stream that fails does not stop the others: every one is read to its done event, its
+    failure or the deadline, so a failure says how many failed, and which came first in
+    the list, the same in every run."""
     results: list[list[StreamItem]] = [[] for _ in streams]
+    failed: dict[int, AsyncApiError] = {}
 
     async def one(index: int) -> None:
-        results[index] = await read_until_done(streams[index], limit)
+        try:
+            results[index] = await read_until_done(streams[index], limit)
+        except AsyncApiError as exc:
+            failed[index] = exc
 
-    with one_failure(len(streams), "streams did not reach their done event"):
-        async with anyio.create_task_group() as group:
-            for index in range(len(streams)):
-                group.start_soon(one, index)
+    async with anyio.create_task_group() as group:
+        for index in range(len(streams)):
+            group.start_soon(one, index)
+    if failed:
+        first = failed[min(failed)]
+        if len(failed) == 1:
+            raise first
+        raise type(first)(f"{len(failed)} of {len(streams)} streams did not reach their done "
+                          f"event; the first: {first}")
     return results

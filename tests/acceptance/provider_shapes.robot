@@ -3,11 +3,16 @@
 Documentation       Streams in the shapes other LLM servers send, read without workarounds: a
 ...                 failed stream that vLLM closes with ``[DONE]``, an older vLLM error object,
 ...                 legacy text completions, a long stream read to done before its figures,
-...                 and Ollama's JSON lines, done at a field's value.
+...                 and Ollama's JSON lines, done at a field's value. ``MODE`` is in-process (the
+...                 default) or server.
 Library             AsyncApiLibrary    timeout=2s    done=openai    error=openai    leak_check=fail
-Suite Setup         Open App    tests.acceptance.apps.provider_shapes:app
+Suite Setup         Open App    tests.acceptance.apps.provider_shapes:app    mode=${MODE}
 Suite Teardown      Close All Clients
 Test Tags           openai
+
+
+*** Variables ***
+${MODE}     in-process
 
 
 *** Test Cases ***
@@ -125,6 +130,12 @@ An Error Line Is Told By A Field's Value
     ...    error=json:status=error
     ${error} =    Expect Error Event
     Should Be Equal    ${error.json}[error]    model unloaded
+
+Every Failed Stream Of Many Is Counted, And The First In The List Named
+    ${streams} =    Start Streams Concurrently    POST    /failing    count=3
+    Run Keyword And Expect Error
+    ...    GLOB:3 of 3 streams did not reach their done event; the first: Expected the done event on stream 'stream-1', but an error event arrived after 2 items: event 2 'message': *
+    ...    Get Metrics Of Streams    ${streams}
 
 A Stream Without Content Fails The Time To First Token Of Streams
     VAR    @{bodies} =    ${{ {} }}    ${{ {"silent": True} }}
