@@ -32,6 +32,13 @@ A Server That Promises Nothing After Its Error Is Held To It
     ...    GLOB:Expected nothing unread on stream 'stream*' when it ended, but 1 item arrived after the last one read: event 3 'message': '[[]DONE]'.
     ...    Stream Should Have Ended With Nothing Unread
 
+Unread Items That Hold A Stream Open Are Named
+    Start Stream    POST    /flood
+    Run Keyword And Expect Error
+    ...    GLOB:Expected stream 'stream*' to have ended with nothing unread, but it is still open and * items arrived after the last one read: event 0 'message': '"t0"' (a server waits *
+    ...    Stream Should Have Ended With Nothing Unread    timeout=200ms
+    [Teardown]    Disconnect All Streams
+
 The Text Before An Error Is The Streamed Text
     Start Stream    POST    /failing
     Expect Error Event

@@ -6,8 +6,9 @@ that may carry no content, and a WebSocket answering each message with a reply."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import anyio
 from fastapi import FastAPI, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
@@ -94,6 +95,17 @@ async def gemini() -> StreamingResponse:
         return chunk
 
     return _events([event("Hi "), event("there, "), event("you", last=True)], done=False)
+
+
+@app.post("/flood")
+async def flood() -> StreamingResponse:
+    """More tokens than a reader's buffer holds, and no end while they wait."""
+    async def body() -> AsyncIterator[str]:
+        for index in range(500):
+            yield f"data: {json.dumps(_delta(f't{index}'))}\n\n"
+        await anyio.sleep_forever()
+
+    return StreamingResponse(body(), media_type="text/event-stream")
 
 
 @app.post("/maybe")
