@@ -189,13 +189,15 @@ class StreamMetrics:
 
 
 def metrics(name: str, items: list[StreamItem], field: str | None = None,
-            end_ms: float | None = None, done: StreamItem | None = None) -> StreamMetrics:
+            end_ms: float | None = None, done: StreamItem | None = None,
+            since_ms: float = 0.0) -> StreamMetrics:
     """The figures of a stream whose ``items`` before its done event were read; ``end_ms``
     is when its done event (or end) arrived; ``done``, a done item that may carry the
-    usage (Ollama's last line), is read for that only."""
-    arrivals = [item.offset_ms for item in items if content(item, field) is not None]
+    usage (Ollama's last line), is read for that only. Times count from ``since_ms`` (on
+    the stream's clock): the request, or on a WebSocket the message the reply answers."""
+    arrivals = [item.offset_ms - since_ms for item in items if content(item, field) is not None]
     gaps = tuple(b - a for a, b in zip(arrivals, arrivals[1:], strict=False))
-    duration = max([item.offset_ms for item in items] + [end_ms or 0.0])
+    duration = max([item.offset_ms for item in items] + [end_ms or 0.0]) - since_ms
     reported = usage(items if done is None else [*items, done])
     return StreamMetrics(
         stream=name,

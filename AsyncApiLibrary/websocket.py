@@ -96,6 +96,7 @@ class LiveSocket(LiveStream):
         self.closed_by = ""  # "server" or "test", once closed
         self._side: Any = None
         self.last_sent: StreamItem | None = None  # the test's latest message
+        self.llm_read: StreamItem | None = None  # the done of a reply an LLM keyword read
         self.arrival: anyio.Event | None = None  # set at the next message, for a waiter
         self.latest: deque[StreamItem] = deque(maxlen=LATEST)  # the last messages that arrived
 
@@ -111,6 +112,16 @@ class LiveSocket(LiveStream):
         failed = self.error_item
         return (item is self.done_item and failed is not None and self.last_sent is not None
                 and self.last_sent.arrived > failed.arrived)
+
+    def asked_at_ms(self, first: StreamItem | None) -> float:
+        """When the test sent the message that the reply beginning with ``first`` answers
+        (the last one sent before it), in ms on the stream's clock; 0: the handshake."""
+        if first is None:
+            return 0.0
+        asked = [sent for sent in self.sent if sent.arrived <= first.arrived]
+        if self.last_sent is not None and self.last_sent.arrived <= first.arrived:
+            asked.append(self.last_sent)
+        return max((sent.offset_ms for sent in asked), default=0.0)
 
     def moved_on(self) -> bool:
         """Whether the test sent a message after the current reply ended (its done or error

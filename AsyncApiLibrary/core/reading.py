@@ -78,12 +78,15 @@ async def wait_event(event: anyio.Event, limit: float) -> bool:
     return event.is_set()
 
 
-async def read_all_until_done(streams: list[LiveStream], limit: float) -> list[list[StreamItem]]:
+async def read_all_until_done(
+        streams: list[LiveStream], limit: float,
+        keep: Callable[[int, list[StreamItem]], None] | None = None) -> list[list[StreamItem]]:
     """Read every stream to its done event at once, under one deadline for them all.
 
     A stream that fails does not stop the others: every one is read to its done event, its
     failure or the deadline, so a failure says how many failed, and which came first in
-    the list, the same in every run."""
+    the list, the same in every run. ``keep(index, items)`` is called for each stream read
+    to done, as it is, so what was read is not lost when another fails."""
     results: list[list[StreamItem]] = [[] for _ in streams]
     failed: dict[int, AsyncApiError] = {}
 
@@ -92,6 +95,9 @@ async def read_all_until_done(streams: list[LiveStream], limit: float) -> list[l
             results[index] = await read_until_done(streams[index], limit)
         except AsyncApiError as exc:
             failed[index] = exc
+            return
+        if keep is not None:
+            keep(index, results[index])
 
     async with anyio.create_task_group() as group:
         for index in range(len(streams)):

@@ -10,7 +10,7 @@ from typing import Any
 
 from robot.api import logger
 
-from .. import core, transcript
+from .. import completions, core, transcript
 from ..arguments import Duration, seconds
 from ..arrivals import TRANSCRIPT_LIMIT
 from ..chunk_text import default_content
@@ -155,12 +155,7 @@ class LibraryComponent:
         read now. Kept on the stream, so the next such keyword reads nothing again. After
         `Expect Error Event`: the items before the error it returned."""
         if isinstance(chosen, LiveSocket) and chosen.moved_on():  # its next reply, then
-            limit = self.stream_timeout(chosen, timeout)
-            try:
-                chosen.items_to_done = self.run(core.read_until_done, chosen, limit,
-                                                deadline=limit)
-            finally:
-                self.log_transcript(chosen)
+            chosen.items_to_done = self._read_to_done(chosen, timeout)
         if chosen.items_to_done is not None:
             return chosen.items_to_done
         if chosen.delivered_count > TRANSCRIPT_LIMIT:
@@ -179,17 +174,36 @@ class LibraryComponent:
         before = [i for i in chosen.transcript[chosen.reply_start:chosen.delivered_count]
                   if i is not chosen.done_item]
         if chosen.done_item is None:
-            limit = self.stream_timeout(chosen, timeout)
-            try:
-                before += self.run(core.read_until_done, chosen, limit, deadline=limit)
-            except StreamFailure as exc:  # it ended or broke: say what was awaited
-                if str(exc).startswith("Expected"):
-                    raise
-                raise StreamFailure(f"Expected the done event ({chosen.done}), but: {exc}") from None
-            finally:
-                self.log_transcript(chosen)
+            before += self._read_to_done(chosen, timeout)
         chosen.items_to_done = before
         return before
+
+    def _read_to_done(self, chosen: LiveStream, timeout: Duration | None) -> list[StreamItem]:
+        limit = self.stream_timeout(chosen, timeout)
+        try:
+            items = self.run(core.read_until_done, chosen, limit, deadline=limit)
+            if isinstance(chosen, LiveSocket):  # Read Until Done may ask for that reply
+                chosen.llm_read = chosen.done_item
+            return items
+        except StreamFailure as exc:  # it ended or broke: say what was awaited
+            if str(exc).startswith("Expected"):
+                raise
+            raise StreamFailure(f"Expected the done event ({chosen.done}), but: {exc}") from None
+        finally:
+            self.log_transcript(chosen)
+
+    @staticmethod
+    def figures(stream: LiveStream, items: list[StreamItem],
+                field: str | None) -> completions.StreamMetrics:
+        """The latency figures of a stream's reply whose ``items`` were read to done: from
+        the request, or on a WebSocket from the message the reply answers."""
+        done = stream.done_item
+        first = items[0] if items else done
+        since = stream.asked_at_ms(first) if isinstance(stream, LiveSocket) else 0.0
+        usage_line = LibraryComponent.json_done(stream)
+        return completions.metrics(stream.name, items, field,
+                                   done.offset_ms if done is not None else None,
+                                   usage_line, since)
 
     @staticmethod
     def json_done(stream: LiveStream) -> StreamItem | None:

@@ -11,8 +11,9 @@ from .. import completions, core
 from ..arguments import Duration, build_request, json_value, seconds
 from ..completions import StreamsMetrics
 from ..errors import ExpectationFailed, UsageError
-from ..items import StreamFormat
+from ..items import StreamFormat, StreamItem
 from ..results import ApiResponse
+from ..websocket import LiveSocket
 from .base import LibraryComponent
 
 TAGS = ["concurrency"]
@@ -161,18 +162,31 @@ class ConcurrencyKeywords(LibraryComponent):
         if len({id(stream) for stream in chosen}) < len(chosen):
             twice = next(s.name for n, s in enumerate(chosen) if s in chosen[:n])
             raise UsageError(f"Stream '{twice}' is named twice; each stream is read once.")
-        pending = [stream for stream in chosen if stream.items_to_done is None]
+        pending = [stream for stream in chosen if stream.items_to_done is None
+                   or isinstance(stream, LiveSocket) and stream.moved_on()]
+        # Where each reply began and how much of it was read one by one before.
+        starts = [(stream.reply_start, stream.delivered_count - stream.reply_start)
+                  for stream in pending]
+
+        def keep(index: int, new: list[StreamItem]) -> None:
+            """A stream read to done keeps its reply, even if another one fails."""
+            stream = pending[index]
+            start, earlier = starts[index]
+            if stream.reply_start != start:  # a socket's next reply: none of it read before
+                start, earlier = stream.reply_start, 0
+            before = stream.transcript[start:start + earlier]
+            stream.items_to_done = [i for i in before if i is not stream.done_item] + new
+            if isinstance(stream, LiveSocket):  # Read Until Done may ask for that reply
+                stream.llm_read = stream.done_item
+
         limit = self.stream_timeout(chosen[0], timeout)
-        read = self.run(core.read_all_until_done, pending, limit, deadline=limit) if pending else []
-        for stream, new in zip(pending, read, strict=True):
-            self.log_transcript(stream)
-            earlier = stream.transcript[:stream.delivered_count - len(new) - 1]  # read before
-            stream.items_to_done = [i for i in earlier if i is not stream.done_item] + new
-        figures = []
-        for stream in chosen:  # read to done by now, by this keyword or an earlier one
-            end = stream.done_item.offset_ms if stream.done_item is not None else None
-            figures.append(completions.metrics(stream.name, stream.items_to_done or [], field,
-                                               end, self.json_done(stream)))
+        try:
+            if pending:
+                self.run(core.read_all_until_done, pending, limit, keep, deadline=limit)
+        finally:
+            for stream in pending:
+                self.log_transcript(stream)
+        figures = [self.figures(stream, stream.items_to_done or [], field) for stream in chosen]
         spread = completions.spread(figures)
         logger.info(str(spread))
         return spread

@@ -197,9 +197,7 @@ class LlmKeywords(LibraryComponent):
         | Should Be True | ${m.time_to_first_token_ms} < 300 |
         """
         chosen = self.stream(stream)
-        items = self.items_to_done(chosen, timeout)
-        end = chosen.done_item.offset_ms if chosen.done_item is not None else None
-        figures = completions.metrics(chosen.name, items, field, end, self.json_done(chosen))
+        figures = self.figures(chosen, self.items_to_done(chosen, timeout), field)
         logger.info(str(figures))
         return figures
 

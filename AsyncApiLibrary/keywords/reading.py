@@ -16,6 +16,7 @@ from ..errors import DeadlineExceeded, ExpectationFailed, StreamFailure, UsageEr
 from ..items import ReadItems, StreamItem, matches_pattern
 from ..jsonpath import lookup
 from ..streams import LiveStream
+from ..websocket import LiveSocket
 from .base import LibraryComponent
 
 TAGS = ["streams", "reading"]
@@ -262,6 +263,11 @@ class ReadingKeywords(LibraryComponent):
         chosen = self.stream(stream)
         if chosen.ends_at_done and chosen.done_item is not None and chosen.items_to_done is not None:
             # a keyword before it read the stream to its done event (Get Tool Calls, say)
+            return ReadItems.up_to(chosen.items_to_done, chosen.done_item)
+        if isinstance(chosen, LiveSocket) and chosen.llm_read is not None \
+                and chosen.llm_read is chosen.done_item and chosen.items_to_done is not None \
+                and not chosen.moved_on():  # ...or a socket's reply, once
+            chosen.llm_read = None
             return ReadItems.up_to(chosen.items_to_done, chosen.done_item)
         start = chosen.reply_start
         earlier = chosen.delivered_count - start  # read one by one before

@@ -145,6 +145,7 @@ class StreamKeywords(LibraryComponent):
         | `Stream Should Have Ended With Nothing Unread` |
         """
         chosen = self.stream(stream)
+        limit = seconds(timeout, 1.0)
         try:
             self.stream_should_have_ended(timeout, stream)
         except ExpectationFailed:
@@ -164,8 +165,9 @@ class StreamKeywords(LibraryComponent):
             if not ended:
                 raise ExpectationFailed(
                     f"Expected stream '{chosen.name}' to have ended with nothing unread, but it "
-                    f"is still open and {items} arrived after the last one read{what} (a "
-                    "server waits while the items nobody reads fill the stream's buffer)."
+                    f"was still open after {limit:g} s, and {items} arrived after the last one "
+                    f"read{what} (unread items that fill a stream's buffer keep a server "
+                    "waiting)."
                 )
             raise ExpectationFailed(
                 f"Expected nothing unread on stream '{chosen.name}' when it ended, but "

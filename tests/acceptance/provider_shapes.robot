@@ -35,7 +35,7 @@ A Server That Promises Nothing After Its Error Is Held To It
 Unread Items That Hold A Stream Open Are Named
     Start Stream    POST    /flood
     Run Keyword And Expect Error
-    ...    GLOB:Expected stream 'stream*' to have ended with nothing unread, but it is still open and * items arrived after the last one read: event 0 'message': '"t0"' (a server waits *
+    ...    GLOB:Expected stream 'stream*' to have ended with nothing unread, but it was still open after 0.2 s, and * items arrived after the last one read: event 0 'message': '"t0"' (unread items *
     ...    Stream Should Have Ended With Nothing Unread    timeout=200ms
     [Teardown]    Disconnect All Streams
 
@@ -144,6 +144,14 @@ Every Failed Stream Of Many Is Counted, And The First In The List Named
     ...    GLOB:3 of 3 streams did not reach their done event; the first: Expected the done event on stream 'stream-1', but an error event arrived after 2 items: event 2 'message': *
     ...    Get Metrics Of Streams    ${streams}
 
+The Streams Read To Done Keep Their Figures When Another Fails
+    VAR    @{bodies} =    ${{ {} }}    ${{ {"fail": True} }}    ${{ {} }}
+    ${streams} =    Start Streams Concurrently    POST    /maybe    bodies=${bodies}
+    Run Keyword And Expect Error    GLOB:*stream 'stream-2', but an error event arrived*
+    ...    Get Metrics Of Streams    ${streams}
+    ${figures} =    Get Metrics Of Streams    ${{ [$streams[0], $streams[2]] }}
+    Should Be Equal As Integers    ${{ $figures.per_stream[1].output_items }}    2
+
 A Stream Without Content Fails The Time To First Token Of Streams
     VAR    @{bodies} =    ${{ {} }}    ${{ {"silent": True} }}
     ${streams} =    Start Streams Concurrently    POST    /maybe    bodies=${bodies}
@@ -162,4 +170,17 @@ Each Reply On A Socket Has Its Own Text
     Length Should Be    ${items}    1
     ${figures} =    Get Stream Metrics    field=text
     Should Be Equal As Integers    ${figures.output_items}    1
+    [Teardown]    Disconnect WebSocket
+
+A Socket Reply's Figures Count From The Message It Answers
+    Open WebSocket    /ws/replies    done=event:done    error=event:error    name=w
+    Send Json Message    {"n": 2, "tag": "a"}
+    ${figures} =    Get Metrics Of Streams    ${{ ["w"] }}
+    Should Be Equal As Integers    ${{ $figures.per_stream[0].output_items }}    2
+    Send Json Message    {"n": 3, "tag": "b"}
+    ${figures} =    Get Metrics Of Streams    ${{ ["w"] }}
+    Should Be Equal As Integers    ${{ $figures.per_stream[0].output_items }}    3
+    ${items} =    Read Until Done
+    Length Should Be    ${items}    3
+    Should Be True    $figures.per_stream[0].time_to_first_token_ms < $items[0].offset_ms
     [Teardown]    Disconnect WebSocket

@@ -110,7 +110,9 @@ async def flood() -> StreamingResponse:
 
 @app.post("/maybe")
 async def maybe(body: dict) -> StreamingResponse:
-    """Two tokens, or (``silent``) none at all: only [DONE]."""
+    """Two tokens, none at all (``silent``: only [DONE]), or (``fail``) an error chunk."""
+    if body.get("fail"):
+        return _events([_delta("a"), {"error": {"message": "The model crashed."}}])
     return _events([] if body.get("silent") else [_delta("a"), _delta("b")])
 
 
