@@ -254,7 +254,9 @@ class AsyncApiLibrary:
     (`Open App` ``timeout``), or the library's (10 s). Timeouts are written as Robot time
     strings: ``2s``, ``500ms``, ``1 min``. A Robot ``[Timeout]`` also cancels the work in
     flight: the request is abandoned. A stream's app sees the disconnect, as over a socket;
-    in-process, the app call of a plain request is cancelled.
+    in-process, the app call of a plain request is cancelled. An open stream may be silent
+    between two items for as long as it likes: only the reading keyword's deadline judges
+    that, the same in every mode.
 
     A deadline holds even when the app cannot be interrupted, such as a sync (``def``)
     endpoint blocked in a worker thread on a hung call: the keyword fails on time and the

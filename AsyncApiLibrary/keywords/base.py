@@ -105,6 +105,9 @@ class LibraryComponent:
         target = ctx.target(client)
         request_id = uuid.uuid4().hex
         request.headers[REQUEST_ID_HEADER] = request_id
+        # Between two parts the stream may be silent as long as it likes: the reading
+        # keywords' own deadlines judge that, the same in every mode (opening is bounded).
+        request.extensions["timeout"] = {**request.extensions.get("timeout", {}), "read": None}
         return partial(
             kind, name, request, fmt=fmt, **extra,
             done=DoneRule.parse(done) if done is not None else target.options.done or ctx.settings.done,

@@ -39,6 +39,17 @@ Unread Items That Hold A Stream Open Are Named
     ...    Stream Should Have Ended With Nothing Unread    timeout=200ms
     [Teardown]    Disconnect All Streams
 
+A Stream Silent Longer Than The Client's Timeout Is Judged By The Keyword's
+    [Documentation]    Between two parts only the reading keyword's deadline counts, in every
+    ...    mode (over a socket httpx's read timeout, the client's, broke the stream first).
+    [Setup]    Open App    tests.acceptance.apps.provider_shapes:app    mode=${MODE}    alias=short
+    ...    timeout=200ms
+    Start Stream    POST    /flood    alias=short    timeout=2s
+    Run Keyword And Expect Error
+    ...    GLOB:Stream 'stream*' did not reach its done event within 0.6 s; 500 items read*
+    ...    Count Until Done    timeout=600ms
+    [Teardown]    Run Keywords    Disconnect All Streams    AND    Close Client    short
+
 The Text Before An Error Is The Streamed Text
     Start Stream    POST    /failing
     Expect Error Event
