@@ -158,7 +158,7 @@ class LibraryComponent:
         read now. Kept on the stream, so the next such keyword reads nothing again. After
         `Expect Error Event`: the items before the error it returned."""
         if isinstance(chosen, LiveSocket) and chosen.moved_on():  # its next reply, then
-            chosen.items_to_done = self._read_to_done(chosen, timeout)
+            return self.keep_reply(chosen, self._read_to_done(chosen, timeout))
         if chosen.items_to_done is not None:
             return chosen.items_to_done
         if chosen.delivered_count > TRANSCRIPT_LIMIT:
@@ -178,16 +178,32 @@ class LibraryComponent:
                   if i is not chosen.done_item]
         if chosen.done_item is None:
             before += self._read_to_done(chosen, timeout)
-        chosen.items_to_done = before
-        return before
+        return self.keep_reply(chosen, before)
+
+    @staticmethod
+    def keep_reply(stream: LiveStream, items: list[StreamItem]) -> list[StreamItem]:
+        """Keep the reply an LLM keyword read, for the next one; on a socket, `Read Until
+        Done` may ask for that reply once too."""
+        stream.items_to_done = items
+        if isinstance(stream, LiveSocket):
+            stream.llm_read = stream.done_item
+        return items
+
+    @staticmethod
+    def reply_items(stream: LiveStream, start: int, earlier: int,
+                    new: list[StreamItem]) -> list[StreamItem]:
+        """A reply's items: the ``earlier`` ones read one by one from ``start`` (none if a
+        socket's next reply began since), then ``new``; never its done or error item."""
+        if stream.reply_start != start:  # a socket's next reply: none of it read before
+            start, earlier = stream.reply_start, 0
+        before = [i for i in stream.transcript[start:start + earlier]
+                  if i is not stream.done_item and i is not stream.error_item]
+        return before + new
 
     def _read_to_done(self, chosen: LiveStream, timeout: Duration | None) -> list[StreamItem]:
         limit = self.stream_timeout(chosen, timeout)
         try:
-            items = self.run(core.read_until_done, chosen, limit, deadline=limit)
-            if isinstance(chosen, LiveSocket):  # Read Until Done may ask for that reply
-                chosen.llm_read = chosen.done_item
-            return items
+            return self.run(core.read_until_done, chosen, limit, deadline=limit)
         except StreamFailure as exc:  # it ended or broke: say what was awaited
             if str(exc).startswith("Expected"):
                 raise

@@ -171,13 +171,7 @@ class ConcurrencyKeywords(LibraryComponent):
         def keep(index: int, new: list[StreamItem]) -> None:
             """A stream read to done keeps its reply, even if another one fails."""
             stream = pending[index]
-            start, earlier = starts[index]
-            if stream.reply_start != start:  # a socket's next reply: none of it read before
-                start, earlier = stream.reply_start, 0
-            before = stream.transcript[start:start + earlier]
-            stream.items_to_done = [i for i in before if i is not stream.done_item] + new
-            if isinstance(stream, LiveSocket):  # Read Until Done may ask for that reply
-                stream.llm_read = stream.done_item
+            self.keep_reply(stream, self.reply_items(stream, *starts[index], new))
 
         limit = self.stream_timeout(chosen[0], timeout)
         try:

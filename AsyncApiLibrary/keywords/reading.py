@@ -177,9 +177,9 @@ class ReadingKeywords(LibraryComponent):
         """The error a test expected: the items before it are the reply's, for the LLM
         keywords after it (the text that came before the error, its figures)."""
         if chosen.delivered_count <= TRANSCRIPT_LIMIT:
-            chosen.items_to_done = [i for i in chosen.transcript[chosen.reply_start:
-                                                                 chosen.delivered_count]
-                                    if i is not error]
+            start = chosen.reply_start
+            chosen.items_to_done = LibraryComponent.reply_items(
+                chosen, start, chosen.delivered_count - start, [])
         return error
 
     @staticmethod
@@ -276,8 +276,7 @@ class ReadingKeywords(LibraryComponent):
         if chosen.reply_start != start:  # a socket's next reply: nothing of it read before
             start, earlier = chosen.reply_start, 0
         if start + earlier <= TRANSCRIPT_LIMIT:  # for the LLM keywords after it
-            before = chosen.transcript[start:start + earlier]
-            chosen.items_to_done = [i for i in before if i is not chosen.error_item] + items
+            chosen.items_to_done = self.reply_items(chosen, start, earlier, items)
         logger.info(f"Read {len(items)} items and the done event from stream '{chosen.name}'.")
         return items
 
